@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TeamsBot.Protocol.Activities;
+
+namespace TeamsBot.Protocol.Connector;
+
+/// <summary>
+/// Bot Connector REST client over a resilient <see cref="HttpClient"/> (token, per-conversation pacing, retries are
+/// handlers in its pipeline). Only trusted serviceUrls are called.
+/// </summary>
+internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls trusted) : IConnectorClient
+{
+    public Task<ResourceResponse> SendToConversationAsync(string serviceUrl, string conversationId, Activity activity, CancellationToken cancellationToken = default) =>
+        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities", activity, cancellationToken);
+
+    public Task<ResourceResponse> ReplyToActivityAsync(string serviceUrl, string conversationId, string replyToId, Activity activity, CancellationToken cancellationToken = default) =>
+        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(replyToId)}", activity with { ReplyToId = replyToId }, cancellationToken);
+
+    public Task<ResourceResponse> UpdateActivityAsync(string serviceUrl, string conversationId, string activityId, Activity activity, CancellationToken cancellationToken = default) =>
+        SendAsync<ResourceResponse>(HttpMethod.Put, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", activity with { Id = activityId }, cancellationToken);
+
+    public async Task DeleteActivityAsync(string serviceUrl, string conversationId, string activityId, CancellationToken cancellationToken = default) =>
+        await SendAsync<JsonElement?>(HttpMethod.Delete, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", null, cancellationToken).ConfigureAwait(false);
+
+    public Task<ConversationResourceResponse> CreateConversationAsync(string serviceUrl, ConversationParameters parameters, CancellationToken cancellationToken = default) =>
+        SendAsync<ConversationResourceResponse>(HttpMethod.Post, serviceUrl, "v3/conversations", parameters, cancellationToken);
+
+    public async Task<TeamsChannelAccount?> GetMemberAsync(string serviceUrl, string conversationId, string memberId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendAsync<TeamsChannelAccount>(HttpMethod.Get, serviceUrl, $"v3/conversations/{Esc(conversationId)}/members/{Esc(memberId)}", null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectorException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task<PagedMembersResult> GetPagedMembersAsync(string serviceUrl, string conversationId, int? pageSize = null, string? continuationToken = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (pageSize is { } size) query.Add($"pageSize={size}");
+        if (!string.IsNullOrEmpty(continuationToken)) query.Add($"continuationToken={Uri.EscapeDataString(continuationToken)}");
+        var path = $"v3/conversations/{Esc(conversationId)}/pagedmembers" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        return SendAsync<PagedMembersResult>(HttpMethod.Get, serviceUrl, path, null, cancellationToken);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string serviceUrl, string path, object? body, CancellationToken cancellationToken)
+    {
+        if (!trusted.IsTrusted(serviceUrl)) throw new UntrustedServiceUrlException(serviceUrl);
+        using var request = new HttpRequestMessage(method, new Uri(TrustedServiceUrls.Normalize(serviceUrl) + "/" + path));
+        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ProtocolJson.Options);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            string? code = null, message = null;
+            try
+            {
+                var error = await response.Content.ReadFromJsonAsync<ErrorResponse>(ProtocolJson.Options, cancellationToken).ConfigureAwait(false);
+                code = error?.Error?.Code;
+                message = error?.Error?.Message;
+            }
+            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException) { }
+            throw new ConnectorException(response.StatusCode, code, $"Connector {method} {Path(path)} failed: {(int)response.StatusCode} {code}".TrimEnd());
+        }
+        if (response.Content.Headers.ContentLength == 0 || response.StatusCode == HttpStatusCode.NoContent) return default!;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(text)) return default!;
+        return JsonSerializer.Deserialize<T>(text, ProtocolJson.Options)!;
+    }
+
+    private static string Esc(string value) => Uri.EscapeDataString(value);
+
+    // Route shape for messages: ids stay out of logs and exceptions.
+    private static string Path(string path) => path.Split('/') is [var v, var c, ..] ? $"{v}/{c}/…" : path;
+}

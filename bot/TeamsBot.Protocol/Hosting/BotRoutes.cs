@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using TeamsBot.Protocol.Activities;
+
+namespace TeamsBot.Protocol.Hosting;
+
+/// <summary>
+/// Route table from activity type / invoke name / card verb / text command to a handler type.
+/// Slices add routes with <see cref="BotRouteServiceCollectionExtensions.AddBotRoutes"/>; order of precedence:
+/// commands, then conditional routes (registration order), then the message fallback.
+/// </summary>
+public sealed class BotRouteTable
+{
+    private readonly List<BotRoute> _routes = [];
+
+    public IReadOnlyList<BotRoute> Routes => _routes;
+
+    internal void Add(BotRoute route) => _routes.Add(route);
+
+    /// <summary>The first route matching the activity, or null (the activity is acknowledged and ignored).</summary>
+    public BotRoute? Match(Activity activity, string text)
+    {
+        BotRoute? best = null;
+        foreach (var route in _routes)
+        {
+            if (!route.Matches(activity, text)) continue;
+            if (best is null || route.Precedence < best.Precedence) best = route;
+        }
+        return best;
+    }
+}
+
+public sealed record BotRoute(string Description, int Precedence, Func<Activity, string, bool> Matches, Type HandlerType)
+{
+    public bool IsInvoke => typeof(IInvokeHandler).IsAssignableFrom(HandlerType);
+}
+
+public sealed class BotRouteBuilder
+{
+    private readonly BotRouteTable _table;
+    private readonly IServiceCollection _services;
+
+    internal BotRouteBuilder(BotRouteTable table, IServiceCollection services)
+    {
+        _table = table;
+        _services = services;
+    }
+
+    private const int CommandPrecedence = 0, ConditionalPrecedence = 10, FallbackPrecedence = 100;
+
+    /// <summary>A text command (first word, case-insensitive, mention stripped), e.g. "help".</summary>
+    public BotRouteBuilder OnCommand<THandler>(params string[] commands) where THandler : class, ITurnHandler =>
+        Add<THandler>($"command {string.Join('|', commands)}", CommandPrecedence,
+            (a, text) => a.IsType(ActivityTypes.Message) && commands.Any(c => IsCommand(text, c)));
+
+    /// <summary>Any message no command matched.</summary>
+    public BotRouteBuilder OnMessage<THandler>() where THandler : class, ITurnHandler =>
+        Add<THandler>("message", FallbackPrecedence, (a, _) => a.IsType(ActivityTypes.Message));
+
+    public BotRouteBuilder OnActivity<THandler>(string activityType) where THandler : class, ITurnHandler =>
+        Add<THandler>(activityType, ConditionalPrecedence, (a, _) => a.IsType(activityType));
+
+    public BotRouteBuilder OnInvoke<THandler>(string invokeName) where THandler : class, IInvokeHandler =>
+        Add<THandler>($"invoke {invokeName}", ConditionalPrecedence,
+            (a, _) => a.IsType(ActivityTypes.Invoke) && string.Equals(a.Name, invokeName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Universal Actions: an <c>adaptiveCard/action</c> invoke whose <c>Action.Execute</c> verb matches.</summary>
+    public BotRouteBuilder OnCardAction<THandler>(params string[] verbs) where THandler : class, IInvokeHandler =>
+        Add<THandler>($"card action {string.Join('|', verbs)}", CommandPrecedence,
+            (a, _) => a.IsType(ActivityTypes.Invoke) && a.Name == "adaptiveCard/action"
+                      && CardActionVerb(a) is { } verb && verbs.Contains(verb, StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>Action.Submit fallback: a message with no text whose value carries <c>verb</c>.</summary>
+    public BotRouteBuilder OnSubmitVerb<THandler>(params string[] verbs) where THandler : class, ITurnHandler =>
+        Add<THandler>($"submit {string.Join('|', verbs)}", CommandPrecedence,
+            (a, _) => a.IsType(ActivityTypes.Message) && SubmitVerb(a) is { } verb && verbs.Contains(verb, StringComparer.OrdinalIgnoreCase));
+
+    public BotRouteBuilder When<THandler>(string description, Func<Activity, string, bool> predicate) where THandler : class =>
+        Add<THandler>(description, ConditionalPrecedence, predicate);
+
+    private BotRouteBuilder Add<THandler>(string description, int precedence, Func<Activity, string, bool> matches) where THandler : class
+    {
+        _services.TryAddScoped<THandler>();
+        _table.Add(new BotRoute(description, precedence, matches, typeof(THandler)));
+        return this;
+    }
+
+    internal static bool IsCommand(string text, string command) =>
+        text.Equals(command, StringComparison.OrdinalIgnoreCase)
+        || (text.StartsWith(command, StringComparison.OrdinalIgnoreCase) && text.Length > command.Length && char.IsWhiteSpace(text[command.Length]));
+
+    /// <summary>The verb of an Action.Execute invoke, if well-formed.</summary>
+    public static string? CardActionVerb(Activity activity) =>
+        activity.Value is { ValueKind: JsonValueKind.Object } value
+        && value.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.Object
+        && action.TryGetProperty("verb", out var verb) && verb.ValueKind == JsonValueKind.String
+            ? verb.GetString()
+            : null;
+
+    public static string? SubmitVerb(Activity activity) =>
+        activity.Value is { ValueKind: JsonValueKind.Object } value
+        && value.TryGetProperty("verb", out var verb) && verb.ValueKind == JsonValueKind.String
+            ? verb.GetString()
+            : null;
+}
+
+public static class BotRouteServiceCollectionExtensions
+{
+    /// <summary>Adds routes to the bot's route table. Call once per slice.</summary>
+    public static IServiceCollection AddBotRoutes(this IServiceCollection services, Action<BotRouteBuilder> configure)
+    {
+        var table = services.FirstOrDefault(d => d.ServiceType == typeof(BotRouteTable))?.ImplementationInstance as BotRouteTable;
+        if (table is null)
+        {
+            table = new BotRouteTable();
+            services.AddSingleton(table);
+        }
+        configure(new BotRouteBuilder(table, services));
+        return services;
+    }
+
+    public static IServiceCollection AddTurnMiddleware<TMiddleware>(this IServiceCollection services) where TMiddleware : class, ITurnMiddleware
+    {
+        services.AddScoped<ITurnMiddleware, TMiddleware>();
+        return services;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
+using TeamsBot.Protocol.Auth;
+using TeamsBot.Protocol.Connector;
+
+namespace TeamsBot.Protocol.Hosting;
+
+/// <summary>Retry and timeout settings of connector calls (<c>Connector:*</c>).</summary>
+public sealed class ConnectorResilienceOptions
+{
+    public const string Section = "Connector";
+    public int MaxRetries { get; set; } = 4;
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public static class ProtocolExtensions
+{
+    public const string MessagesPath = "/api/messages";
+
+    /// <summary>Registers the Bot Framework protocol: inbound auth, connector client, router, turn queue.</summary>
+    public static IHostApplicationBuilder AddTeamsBotProtocol(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BotOptions>()
+            .BindConfiguration(BotOptions.Section)
+            .Configure<IConfiguration>((o, config) =>
+            {
+                // Lists may also be given as one comma-separated value (Bot__AllowedTenants=id1,id2).
+                o.AllowedTenants = ReadList(config.GetSection($"{BotOptions.Section}:AllowedTenants"));
+                o.ServiceUrls = ReadList(config.GetSection($"{BotOptions.Section}:ServiceUrls"));
+            })
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
+        services.AddOptions<ConnectorResilienceOptions>().BindConfiguration(ConnectorResilienceOptions.Section)
+            .Validate(o => o.MaxRetries is >= 0 and <= 10, "Connector:MaxRetries must be between 0 and 10.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(nameof(OpenIdKeyStore), c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddHttpClient(nameof(MsalConnectorTokenProvider));
+        services.AddSingleton<ChannelTokenValidator>();
+        services.TryAddSingleton<IConnectorTokenProvider, MsalConnectorTokenProvider>();
+        services.AddSingleton<TrustedServiceUrls>();
+        services.AddSingleton<ConversationPacer>();
+        services.AddTransient<ConversationPacingHandler>();
+        services.AddTransient<ConnectorAuthHandler>();
+        var connectorClient = services.AddHttpClient<IConnectorClient, ConnectorClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        // Outer to inner: retries (each attempt is paced and gets a token), pacing, token.
+        connectorClient.AddResilienceHandler("connector", (pipeline, context) =>
+            {
+                var o = context.ServiceProvider.GetRequiredService<IOptions<ConnectorResilienceOptions>>().Value;
+                pipeline.AddRetry(new HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(o.MaxRetries, 1),
+                    ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && IsTransient(args.Outcome)),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = o.BaseDelay,
+                    MaxDelay = o.MaxDelay,
+                    ShouldRetryAfterHeader = true,
+                });
+                pipeline.AddTimeout(o.AttemptTimeout);
+            });
+        connectorClient.AddHttpMessageHandler<ConversationPacingHandler>().AddHttpMessageHandler<ConnectorAuthHandler>();
+
+        services.AddBotRoutes(_ => { });
+        services.AddSingleton<ActivityDeduplicator>();
+        services.AddSingleton<TurnQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());
+        services.AddSingleton<BotEndpoint>();
+        return builder;
+    }
+
+    /// <summary>Retried: 429, 412, 502, 503, 504, network errors and attempt timeouts.</summary>
+    internal static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Exception: HttpRequestException or TimeoutRejectedException } => true,
+        { Result.StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.PreconditionFailed or HttpStatusCode.BadGateway
+            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
+        _ => false,
+    };
+
+    /// <summary>Maps <c>POST /api/messages</c> and warns loudly when running in local development mode.</summary>
+    public static IEndpointRouteBuilder MapTeamsBot(this IEndpointRouteBuilder endpoints)
+    {
+        var options = endpoints.ServiceProvider.GetRequiredService<IOptions<BotOptions>>().Value;
+        if (options.LocalDevelopment)
+        {
+            endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("TeamsBot")
+                .LogWarning("LOCAL DEVELOPMENT MODE: Bot:AppId is empty. /api/messages accepts UNAUTHENTICATED requests from loopback only, "
+                            + "and replies only to loopback serviceUrls. Set Bot:AppId and Bot:AppPassword before exposing this bot.");
+        }
+        endpoints.MapPost(MessagesPath, (HttpContext http, BotEndpoint endpoint) => endpoint.HandleAsync(http))
+            .DisableAntiforgery();
+        return endpoints;
+    }
+
+    private static List<string> ReadList(IConfigurationSection section)
+    {
+        var values = section.Value is { Length: > 0 } single
+            ? single.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0);
+        return values.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+}

@@ -1,0 +1,41 @@
+using TeamsBot.Protocol.Activities;
+using TeamsBot.Protocol.Hosting;
+
+namespace TeamsBot.Conversations;
+
+/// <summary>Stores the conversation reference of every authenticated turn before it is handled.</summary>
+internal sealed class ConversationReferenceMiddleware(ConversationStore store) : ITurnMiddleware
+{
+    public async Task OnTurnAsync(ITurnContext context, Func<Task> next, CancellationToken cancellationToken)
+    {
+        var activity = context.Activity;
+        bool? installed = activity switch
+        {
+            _ when activity.IsType(ActivityTypes.InstallationUpdate) => activity.Action?.StartsWith("remove", StringComparison.OrdinalIgnoreCase) == true ? false : true,
+            _ when activity.IsType(ActivityTypes.ConversationUpdate) && IncludesBot(activity.MembersRemoved, activity) => false,
+            _ when activity.IsType(ActivityTypes.ConversationUpdate) && IncludesBot(activity.MembersAdded, activity) => true,
+            _ => null,
+        };
+        await store.RecordAsync(activity, installed, cancellationToken);
+        await next();
+    }
+
+    internal static bool IncludesBot(IReadOnlyList<ChannelAccount>? members, Activity activity) =>
+        members?.Any(m => m.Id is not null && string.Equals(m.Id, activity.Recipient?.Id, StringComparison.OrdinalIgnoreCase)) == true;
+}
+
+/// <summary>Welcomes people when the bot is added to a chat or team (once: on the conversationUpdate that adds the bot).</summary>
+internal sealed class WelcomeHandler(WelcomeMessages messages) : ITurnHandler
+{
+    public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
+    {
+        if (!ConversationReferenceMiddleware.IncludesBot(context.Activity.MembersAdded, context.Activity)) return;
+        await context.SendActivityAsync(messages.Welcome(context.Activity), cancellationToken);
+    }
+}
+
+internal sealed class HelpHandler(WelcomeMessages messages) : ITurnHandler
+{
+    public Task HandleAsync(ITurnContext context, CancellationToken cancellationToken) =>
+        context.SendActivityAsync(messages.Help(context.Activity), cancellationToken);
+}

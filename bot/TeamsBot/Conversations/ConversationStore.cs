@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using TeamsBot.Protocol.Activities;
+using TeamsBot.Storage;
+
+namespace TeamsBot.Conversations;
+
+/// <summary>Durable conversation references and install state.</summary>
+public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> factory, TimeProvider time)
+{
+    // Avoid a database write on every message: a reference is rewritten when it changes or an hour has passed.
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromHours(1);
+    private readonly ConcurrentDictionary<string, (string Fingerprint, DateTimeOffset At)> _recent = new();
+
+    /// <summary>Records where the conversation lives; <paramref name="installed"/> sets the install state when known.</summary>
+    public async Task RecordAsync(Activity activity, bool? installed, CancellationToken cancellationToken)
+    {
+        if (activity.Conversation?.Id is not { } conversationId || activity.ServiceUrl is null) return;
+        var now = time.GetUtcNow();
+        var scope = activity.Conversation.ConversationType ?? ConversationTypes.Personal;
+        var personal = scope == ConversationTypes.Personal;
+        var fingerprint = string.Join('|', activity.ServiceUrl, activity.TenantId, personal ? activity.From?.Id : null, activity.Locale, installed);
+        if (installed is null && _recent.TryGetValue(conversationId, out var last) && last.Fingerprint == fingerprint && now - last.At < TouchInterval)
+            return;
+
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var record = await db.Set<ConversationRecord>().FindAsync([conversationId], cancellationToken);
+        if (record is null)
+        {
+            record = new ConversationRecord
+            {
+                ConversationId = conversationId,
+                ServiceUrl = activity.ServiceUrl,
+                ChannelId = activity.ChannelId ?? "msteams",
+                Scope = scope,
+                FirstSeenAt = now,
+            };
+            db.Add(record);
+        }
+        record.ServiceUrl = activity.ServiceUrl;
+        record.TenantId = activity.TenantId ?? record.TenantId;
+        record.BotId = activity.Recipient?.Id ?? record.BotId;
+        record.TeamId = activity.ChannelData?.Team?.Id ?? record.TeamId;
+        record.Locale = activity.Locale ?? record.Locale;
+        record.LastSeenAt = now;
+        if (personal && activity.From?.Id is { } userId && !userId.StartsWith("28:", StringComparison.Ordinal))
+        {
+            record.UserId = userId;
+            record.AadObjectId = activity.From.AadObjectId ?? record.AadObjectId;
+        }
+        if (installed is { } isInstalled)
+        {
+            record.Installed = isInstalled;
+            record.UninstalledAt = isInstalled ? null : now;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        _recent[conversationId] = (fingerprint, now);
+    }
+
+    public async Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<ConversationRecord>().AsNoTracking().FirstOrDefaultAsync(c => c.ConversationId == conversationId, cancellationToken);
+    }
+
+    /// <summary>The user's 1:1 chat with the bot, if the bot is installed for them.</summary>
+    public async Task<ConversationRecord?> FindPersonalAsync(string tenantId, string aadObjectId, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<ConversationRecord>().AsNoTracking()
+            .Where(c => c.TenantId == tenantId && c.AadObjectId == aadObjectId && c.Scope == ConversationTypes.Personal)
+            .OrderByDescending(c => c.LastSeenAt)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ServiceUrlsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<ConversationRecord>().Select(c => c.ServiceUrl).Distinct().ToListAsync(cancellationToken);
+    }
+}

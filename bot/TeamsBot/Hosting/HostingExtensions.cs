@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace TeamsBot;
+
+public static class HostingExtensions
+{
+    /// <summary><c>/healthz</c>: the process is alive. <c>/readyz</c>: configuration valid and database reachable.</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+
+    /// <summary>Runs the app; invalid configuration stops it at startup with one line per problem (exit code 2).</summary>
+    public static async Task<int> RunWithConfigurationCheckAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures.SelectMany(f => f.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+                await Console.Error.WriteLineAsync($"Configuration error: {failure}");
+            return 2;
+        }
+    }
+}
