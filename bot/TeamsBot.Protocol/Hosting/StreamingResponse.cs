@@ -25,6 +25,9 @@ public sealed class StreamingResponse : IAsyncDisposable
     private readonly CancellationTokenSource _cancel;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
+    // Cancelled when the stream ends: wakes the flush loop from its wait.
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _loopToken;
     private Task? _flushLoop;
     private int _sequence;
     private int _sentLength = -1;
@@ -37,6 +40,7 @@ public sealed class StreamingResponse : IAsyncDisposable
         _time = time;
         CanStream = canStream;
         _cancel = new CancellationTokenSource(MaxDuration - FinalMargin, time);
+        _loopToken = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, _stop.Token);
     }
 
     /// <summary>False outside 1:1 chats: updates are buffered and only the final message is sent.</summary>
@@ -94,10 +98,7 @@ public sealed class StreamingResponse : IAsyncDisposable
             _ended = true;
             loop = _flushLoop;
         }
-        if (_changed.CurrentCount == 0)
-        {
-            try { _changed.Release(); } catch (SemaphoreFullException) { }
-        }
+        await _stop.CancelAsync().ConfigureAwait(false);
         if (loop is not null) await loop.ConfigureAwait(false);
 
         var message = final with { Type = ActivityTypes.Message, Text = final.Text ?? Text };
@@ -124,14 +125,18 @@ public sealed class StreamingResponse : IAsyncDisposable
 
     private async Task FlushLoopAsync()
     {
+        var token = _loopToken.Token;
         while (true)
         {
-            await _changed.WaitAsync().ConfigureAwait(false);
-            var wait = _lastSent + UpdateInterval - _time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            try
             {
-                try { await Task.Delay(wait, _time, _cancel.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { return; }
+                await _changed.WaitAsync(token).ConfigureAwait(false);
+                var wait = _lastSent + UpdateInterval - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
             string text;
             lock (_gate)
@@ -185,11 +190,10 @@ public sealed class StreamingResponse : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         lock (_gate) _ended = true;
-        if (_changed.CurrentCount == 0)
-        {
-            try { _changed.Release(); } catch (SemaphoreFullException) { }
-        }
+        await _stop.CancelAsync().ConfigureAwait(false);
         if (_flushLoop is not null) await _flushLoop.ConfigureAwait(false);
+        _loopToken.Dispose();
+        _stop.Dispose();
         _cancel.Dispose();
     }
 }
