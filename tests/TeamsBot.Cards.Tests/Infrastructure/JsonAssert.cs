@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace TeamsBot.Cards.Tests.Infrastructure;
 
 /// <summary>Compares JSON ignoring property order (arrays keep their order; numbers compare by value).</summary>
-internal static class JsonAssert
+public static class JsonAssert
 {
     public static string? Difference(JsonElement expected, JsonElement actual, string path = "$")
     {

@@ -9,7 +9,7 @@ namespace TeamsBot.Cards.Tests.Infrastructure;
 /// renderer (validation) and headless Chromium (PNG rendering), all in one Node process.
 /// Missing prerequisites fail the test with the command that fixes them; they never skip.
 /// </summary>
-internal static class NodeCards
+public static class NodeCards
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 

@@ -1,6 +1,6 @@
 namespace TeamsBot.Cards.Tests.Infrastructure;
 
-internal static class RepoPaths
+public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 

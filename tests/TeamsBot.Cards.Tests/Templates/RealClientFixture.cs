@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TeamsBot.Cards.Tests.Infrastructure;
+
+namespace TeamsBot.Cards.Tests.Templates;
+
+/// <summary>
+/// Binds every sample card in .NET, then runs ONE Node process that expands the same templates with the official
+/// adaptivecards-templating engine, validates the .NET cards with the official adaptivecards renderer and renders them
+/// to PNG in headless Chromium (under artifacts/cards/).
+/// </summary>
+public sealed class RealClientFixture
+{
+    public IReadOnlyList<SampleCards.Sample> Samples { get; } = SampleCards.All;
+    public IReadOnlyDictionary<string, JsonElement> DotNetCards { get; }
+    public NodeCards.Output? Node { get; }
+    public string? NodeFailure { get; }
+    public string? ChromiumFailure { get; }
+
+    public RealClientFixture()
+    {
+        var library = new CardLibrary();
+        DotNetCards = Samples.ToDictionary(s => s.Id, s => SampleCards.Bind(library, s));
+
+        var cases = Samples.Select(s => new NodeCards.Case(
+            s.Id, CardLibrary.LocalizedTemplate(s.Template, s.Locale), s.Data, JsonNode.Parse(DotNetCards[s.Id].GetRawText()))).ToList();
+
+        if (!File.Exists(NodeCards.ChromiumPath))
+            ChromiumFailure = $"Chromium is required to render cards but {NodeCards.ChromiumPath} is missing: run `apt-get install -y chromium` (tests/run.sh does this as root).";
+        try
+        {
+            if (Directory.Exists(RepoPaths.RenderOutput)) Directory.Delete(RepoPaths.RenderOutput, recursive: true);
+            Node = NodeCards.Run(cases, ChromiumFailure is null ? RepoPaths.RenderOutput : null);
+        }
+        catch (Exception ex)
+        {
+            NodeFailure = ex.Message;
+        }
+    }
+
+    public NodeCards.Output RequireNode()
+    {
+        Assert.True(NodeFailure is null, NodeFailure);
+        return Node!;
+    }
+}
