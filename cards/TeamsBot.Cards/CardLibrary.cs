@@ -53,6 +53,13 @@ public sealed partial class CardLibrary
         return template.ExpandValue(ToModel(data));
     }
 
+    /// <summary>Binds typed card data into its template (<see cref="ICardData.TemplateName"/>).</summary>
+    public JsonElement Bind(ICardData data, string? locale = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Bind(data.TemplateName, data, locale);
+    }
+
     /// <summary>Maps a Teams locale to a shipped card language: exact match, then same language, then en-US.</summary>
     public static string ResolveLocale(string? locale)
     {

@@ -9,7 +9,8 @@ public static class SampleCards
     public sealed record Sample(string Template, string DataFile, string Locale, JsonNode Data)
     {
         public string Id => $"{Template}.{Variant}.{Locale}";
-        public string Variant => DataFile.EndsWith(".max.data.json", StringComparison.Ordinal) ? "max" : "sample";
+        public ICardData? Typed { get; init; }
+        public string Variant => Typed is not null ? "typed" : DataFile.EndsWith(".max.data.json", StringComparison.Ordinal) ? "max" : "sample";
         public bool IsMax => Variant == "max";
     }
 
@@ -30,9 +31,18 @@ public static class SampleCards
                     samples.Add(new Sample(name, Path.GetFileName(file), locale, JsonNode.Parse(File.ReadAllText(file))!));
             }
         }
+        foreach (var typed in TypedSamples.All)
+        {
+            foreach (var locale in CardLibrary.SupportedLocales)
+            {
+                var node = JsonSerializer.SerializeToNode(typed, typed.GetType(), CardLibrary.DataJsonOptions)!;
+                samples.Add(new Sample(typed.TemplateName, "(typed)", locale, node) { Typed = typed });
+            }
+        }
         return samples;
     }
 
-    public static JsonElement Bind(CardLibrary library, Sample s) =>
-        library.Bind(s.Template, JsonSerializer.SerializeToElement(s.Data), s.Locale);
+    public static JsonElement Bind(CardLibrary library, Sample s) => s.Typed is not null
+        ? library.Bind(s.Typed, s.Locale)
+        : library.Bind(s.Template, JsonSerializer.SerializeToElement(s.Data), s.Locale);
 }

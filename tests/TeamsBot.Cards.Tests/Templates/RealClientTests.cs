@@ -14,7 +14,8 @@ public sealed class RealClientTests(RealClientFixture fixture) : IClassFixture<R
             Assert.True(File.Exists(Path.Combine(RepoPaths.Templates, name + ".data.json")), $"{name}.data.json is missing");
             Assert.True(File.Exists(Path.Combine(RepoPaths.Templates, name + ".max.data.json")), $"{name}.max.data.json is missing");
         }
-        Assert.Equal(library.TemplateNames.Count * 2 * CardLibrary.SupportedLocales.Count, fixture.Samples.Count);
+        Assert.Equal(library.TemplateNames.Count * 2 * CardLibrary.SupportedLocales.Count, fixture.Samples.Count(s => s.Typed is null));
+        Assert.Equal(library.TemplateNames.ToHashSet(), TypedSamples.All.Select(t => t.TemplateName).ToHashSet());
     }
 
     [Fact]

@@ -65,8 +65,13 @@ async function render(cases, renderDir, executablePath) {
       await page.evaluate(({ card, hostConfig }) => {
         // Teams renders a markdown subset in TextBlocks: bold, italic, links, lists. Escape HTML first.
         AdaptiveCards.AdaptiveCard.onProcessMarkdown = (text, result) => {
-          let html = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-          html = html.replace(/\\([\\\[\]*_`~<>()#])/g, (m, ch) => '&#' + ch.charCodeAt(0) + ';');
+          // Backslash escapes first (CommonMark), then HTML-escape everything else.
+          let html = '';
+          for (let i = 0; i < text.length; i++) {
+            const ch = text[i];
+            if (ch === '\\' && i + 1 < text.length && /[!-\/:-@\[-`{-~]/.test(text[i + 1])) { html += '&#' + text.charCodeAt(++i) + ';'; continue; }
+            html += ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch;
+          }
           html = html.replace(/\[([^\]]+)\]\((https:\/\/[^)\s]+)\)/g, '<a href="$2">$1</a>');
           html = html.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>').replace(/(^|\s)_([^_]+)_/g, '$1<em>$2</em>');
           html = html.split('\n').map((l) => /^\s*[-*] /.test(l) ? '&bull; ' + l.replace(/^\s*[-*] /, '') : l).join('<br>');
