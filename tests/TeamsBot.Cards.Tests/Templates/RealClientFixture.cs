@@ -15,6 +15,9 @@ public sealed class RealClientFixture
     public IReadOnlyDictionary<string, JsonElement> DotNetCards { get; }
     public NodeCards.Output? Node { get; }
     public string? NodeFailure { get; }
+    public List<string> EmptyDataIds { get; } = [];
+    public Dictionary<string, JsonElement> EmptyDataCards { get; } = [];
+    public Dictionary<string, string> EmptyDataErrors { get; } = [];
     public string? ChromiumFailure { get; }
 
     public RealClientFixture()
@@ -24,6 +27,19 @@ public sealed class RealClientFixture
 
         var cases = Samples.Select(s => new NodeCards.Case(
             s.Id, CardLibrary.LocalizedTemplate(s.Template, s.Locale), s.Data, JsonNode.Parse(DotNetCards[s.Id].GetRawText()))).ToList();
+
+        // Missing-data conformance: every template bound to {} must behave as in the JS engine (same output, or both fail).
+        foreach (var name in library.TemplateNames)
+        {
+            foreach (var locale in CardLibrary.SupportedLocales)
+            {
+                var id = $"{name}.empty.{locale}";
+                EmptyDataIds.Add(id);
+                try { EmptyDataCards[id] = library.Bind(name, JsonDocument.Parse("{}").RootElement, locale); }
+                catch (Templating.CardTemplateException ex) { EmptyDataErrors[id] = ex.Message; }
+                cases.Add(new NodeCards.Case(id, CardLibrary.LocalizedTemplate(name, locale), new JsonObject(), null));
+            }
+        }
 
         if (!File.Exists(NodeCards.ChromiumPath))
             ChromiumFailure = $"Chromium is required to render cards but {NodeCards.ChromiumPath} is missing: run `apt-get install -y chromium` (tests/run.sh does this as root).";

@@ -33,6 +33,26 @@ public sealed class RealClientTests(RealClientFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public void Templates_bound_to_empty_data_behave_like_the_official_engine()
+    {
+        var node = fixture.RequireNode();
+        var failures = new List<string>();
+        foreach (var id in fixture.EmptyDataIds)
+        {
+            var oracle = node.Results[id];
+            var dotnetError = fixture.EmptyDataErrors.GetValueOrDefault(id);
+            if (oracle.ExpandError is not null || dotnetError is not null)
+            {
+                if (oracle.ExpandError is null || dotnetError is null)
+                    failures.Add($"{id}: JS error '{oracle.ExpandError}' vs .NET error '{dotnetError}'");
+                continue;
+            }
+            if (JsonAssert.Difference(oracle.Expanded!.Value, fixture.EmptyDataCards[id]) is { } diff) failures.Add($"{id}: {diff}");
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
     public void Official_renderer_parses_every_card_with_no_errors_or_warnings()
     {
         var node = fixture.RequireNode();
