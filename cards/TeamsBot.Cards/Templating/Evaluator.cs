@@ -86,6 +86,13 @@ internal static class Evaluator
 
     private static object? EvaluateAccessor(AccessorExpr a, Scope scope, bool subst)
     {
+        if (a.StaticPath is { } fixedPath)
+        {
+            var found = GetParts(scope, a.StaticParts!);
+            if (found is not Undefined) return found;
+            return subst ? "${" + fixedPath.Path + "}" : Undefined.Value;
+        }
+
         // Fold the accessor/element chain into a path string, exactly as FunctionUtils.tryAccumulatePath does.
         var path = "";
         Expr? left = a;
@@ -169,7 +176,12 @@ internal static class Evaluator
     private static object? GetPath(object? root, string path)
     {
         if (root is Undefined || path.Length == 0) return Undefined.Value;
-        var parts = SplitPath(path);
+        return GetParts(root, SplitPath(path));
+    }
+
+    private static object? GetParts(object? root, IReadOnlyList<string> parts)
+    {
+        if (root is Undefined) return Undefined.Value;
         object? value = Undefined.Value;
         object? current = root;
         for (var p = 0; p < parts.Count; p++)
@@ -193,7 +205,7 @@ internal static class Evaluator
         return value;
     }
 
-    private static List<string> SplitPath(string path)
+    internal static List<string> SplitPath(string path)
     {
         var parts = new List<string>(4);
         var start = 0;

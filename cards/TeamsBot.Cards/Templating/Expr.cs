@@ -23,6 +23,19 @@ internal sealed class AccessorExpr(string name, Expr? instance) : Expr
 {
     public string Name { get; } = name;
     public Expr? Instance { get; } = instance;
+
+    /// <summary>For a chain of plain names (a.b.c): its path and memory path, computed once. Null when the chain indexes or calls.</summary>
+    public (string Path, string MemoryPath)? StaticPath { get; } = ComputeStaticPath(name, instance);
+
+    public IReadOnlyList<string>? StaticParts => _staticParts ??= StaticPath is { } p ? Evaluator.SplitPath(p.MemoryPath) : null;
+    private IReadOnlyList<string>? _staticParts;
+
+    private static (string, string)? ComputeStaticPath(string name, Expr? instance)
+    {
+        if (instance is null) return (name, name[0] == '$' ? name : "$data." + name);
+        if (instance is AccessorExpr { StaticPath: { } parent }) return (parent.Path + "." + name, parent.MemoryPath + "." + name);
+        return null;
+    }
     public override string ToString() => Instance is null ? Name : Instance + "." + Name;
 }
 
