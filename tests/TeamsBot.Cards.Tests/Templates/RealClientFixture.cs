@@ -15,6 +15,7 @@ public sealed class RealClientFixture
     public IReadOnlyDictionary<string, JsonElement> DotNetCards { get; }
     public NodeCards.Output? Node { get; }
     public string? NodeFailure { get; }
+    public const string ChartProbeId = "probe.charts";
     public List<string> EmptyDataIds { get; } = [];
     public Dictionary<string, JsonElement> EmptyDataCards { get; } = [];
     public Dictionary<string, string> EmptyDataErrors { get; } = [];
@@ -40,6 +41,14 @@ public sealed class RealClientFixture
                 cases.Add(new NodeCards.Case(id, CardLibrary.LocalizedTemplate(name, locale), new JsonObject(), null));
             }
         }
+
+        // Why the adoption report has no Chart.* elements: the official renderer must accept every card without warnings.
+        cases.Add(new NodeCards.Case(ChartProbeId, null, null, JsonNode.Parse("""
+            {"type":"AdaptiveCard","version":"1.5","body":[
+              {"type":"TextBlock","text":"Adoption","wrap":true,"style":"heading"},
+              {"type":"Chart.VerticalBar","title":"Adoption","data":[{"x":"GSA","y":81}]},
+              {"type":"Chart.Donut","title":"Use cases","data":[{"legend":"Drafting","value":38}]}]}
+            """)));
 
         if (!File.Exists(NodeCards.ChromiumPath))
             ChromiumFailure = $"Chromium is required to render cards but {NodeCards.ChromiumPath} is missing: run `apt-get install -y chromium` (tests/run.sh does this as root).";

@@ -63,6 +63,15 @@ public sealed class RealClientTests(RealClientFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public void Teams_chart_elements_are_unknown_to_the_official_renderer_so_the_report_uses_a_table()
+    {
+        var warnings = fixture.RequireNode().Results[RealClientFixture.ChartProbeId].Validation;
+        Assert.Contains(warnings, w => w.Contains("Chart.VerticalBar", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("Chart.Donut", StringComparison.Ordinal));
+        Assert.DoesNotContain("\"Chart.", CardLibrary.ReadTemplateSource(CardTemplates.AdoptionReport), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_card_renders_to_a_png_in_headless_chromium()
     {
         Assert.True(fixture.ChromiumFailure is null, fixture.ChromiumFailure);
