@@ -21,10 +21,14 @@ internal static class ExpressionParser
         while (i < text.Length)
         {
             var c = text[i];
-            if (c == '\\' && i + 1 < text.Length && text[i + 1] is not ('\r' or '\n'))
+            if (c == '\\')
             {
-                // Only \$ and \` are unescaped inside template strings; other escapes stay as written.
+                // As the JS engine lexes the string wrapped in backticks: a backslash before another backslash is literal;
+                // the last one escapes the next character (\$ and \` unescape, others stay as written); a final one
+                // would escape the closing backtick, which is a syntax error there.
+                if (i + 1 >= text.Length) throw new CardTemplateException($"A templated string cannot end with a backslash: \"{text}\".");
                 var next = text[i + 1];
+                if (next is '\\' or '\r' or '\n') { literal.Append(c); i++; continue; }
                 if (next is '$' or '`') literal.Append(next);
                 else literal.Append(c).Append(next);
                 i += 2;
@@ -297,8 +301,7 @@ internal static class ExpressionParser
             var start = _i;
             _i++;
             if (s[start] == '@' && Peek('@')) _i++;
-            // The grammar allows '-' inside identifiers: write "a - 1", not "a-1".
-            while (_i < s.Length && (char.IsAsciiLetterOrDigit(s[_i]) || s[_i] is '_' or '-')) _i++;
+            while (_i < s.Length && (char.IsAsciiLetterOrDigit(s[_i]) || s[_i] is '_')) _i++;
             if (Peek('!')) _i++;
             return s[start.._i];
         }

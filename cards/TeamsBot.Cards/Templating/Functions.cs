@@ -20,7 +20,7 @@ internal static class Functions
         ["div"] = (2, int.MaxValue), ["mod"] = (2, 2), ["exp"] = (2, 2),
         ["concat"] = (1, int.MaxValue), ["count"] = (1, 1), ["length"] = (1, 1),
         ["toUpper"] = (1, 2), ["toLower"] = (1, 2), ["string"] = (1, 2), ["json"] = (1, 1),
-        ["formatDateTime"] = (1, 3), ["join"] = (2, 3), ["createArray"] = (0, int.MaxValue),
+        ["formatDateTime"] = (1, 3), ["join"] = (2, 3), ["createArray"] = (0, int.MaxValue), ["first"] = (1, 1), ["last"] = (1, 1),
     };
 
     public static bool IsKnown(string name) => Arity.ContainsKey(name);
@@ -111,7 +111,7 @@ internal static class Functions
                 var v = Args(a, scope, subst, VerifyStringOrUndefined)[0];
                 return (double)(v as string ?? "").Length;
             }
-            case "toUpper": return (Args(a, scope, subst, VerifyStringOrUndefined)[0] as string ?? "").ToUpper(EnUs);
+            case "toUpper": return UpperFull((Args(a, scope, subst, VerifyStringOrUndefined)[0] as string ?? "").ToUpper(EnUs));
             case "toLower": return (Args(a, scope, subst, VerifyStringOrUndefined)[0] as string ?? "").ToLower(EnUs);
             case "string": return StringOf(Args(a, scope, subst, null)[0]);
             case "json":
@@ -132,6 +132,18 @@ internal static class Functions
                 return string.Join(sep, items);
             }
             case "createArray": return Args(a, scope, subst, null);
+            case "first":
+            case "last":
+            {
+                var v = Args(a, scope, subst, null)[0];
+                var first = call.Name == "first";
+                return v switch
+                {
+                    string { Length: > 0 } s => (first ? s[0] : s[^1]).ToString(),
+                    List<object?> { Count: > 0 } l => first ? l[0] : l[^1],
+                    _ => Undefined.Value,
+                };
+            }
             default: throw new ExprErrorException("Unknown function " + call.Name);
         }
     }
@@ -205,7 +217,8 @@ internal static class Functions
             var text = JsValue.NumberToString(d);
             var dot = text.IndexOf('.');
             var precision = dot < 0 ? 0 : text.Length - dot - 1;
-            return d.ToString("N" + precision.ToString(CultureInfo.InvariantCulture), EnUs);
+            var formatted = Math.Abs(d).ToString("N" + precision.ToString(CultureInfo.InvariantCulture), EnUs);
+            return d < 0 ? "\u2212" + formatted : formatted; // d3-format writes a true minus sign
         }
         return CommonStringify(v);
     }
@@ -260,8 +273,19 @@ internal static class Functions
 
     private static string? VerifyNotNull(object? v, Expr e) => JsValue.IsNullish(v) ? $"{e} is null." : null;
     private static string? VerifyNumber(object? v, Expr e) => JsValue.IsNumber(v) ? null : $"{e} is not a number.";
+    // Despite its name in adaptive-expressions, this check accepts undefined but not null.
     private static string? VerifyNumberOrStringOrNull(object? v, Expr e) =>
-        v is null or Undefined or string || JsValue.IsNumber(v) ? null : $"{e} is neither a number nor string";
+        v is Undefined or string || JsValue.IsNumber(v) ? null : $"{e} is neither a number nor string";
+
+    /// <summary>JavaScript's toUpperCase applies full case mapping (ß → SS, ligatures), which .NET's ToUpper does not.</summary>
+    private static string UpperFull(string s)
+    {
+        if (!s.Any(c => c is 'ß' or (>= '\uFB00' and <= '\uFB06'))) return s;
+        return s.Replace("ß", "SS", StringComparison.Ordinal).Replace("\uFB00", "FF", StringComparison.Ordinal)
+            .Replace("\uFB01", "FI", StringComparison.Ordinal).Replace("\uFB02", "FL", StringComparison.Ordinal)
+            .Replace("\uFB03", "FFI", StringComparison.Ordinal).Replace("\uFB04", "FFL", StringComparison.Ordinal)
+            .Replace("\uFB05", "ST", StringComparison.Ordinal).Replace("\uFB06", "ST", StringComparison.Ordinal);
+    }
     private static string? VerifyStringOrUndefined(object? v, Expr e) =>
         v is string or Undefined ? null : $"{e} is neither a string nor a null object.";
     private static string? VerifyContainer(object? v, Expr e) =>
