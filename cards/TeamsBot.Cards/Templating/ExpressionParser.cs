@@ -156,10 +156,11 @@ internal static class ExpressionParser
                 if (c is '-' or '+')
                 {
                     _i++;
+                    // Never folded into a constant: "${-5}" keeps its number type, like the JS engine's unary operator.
                     var operand = ParseUnary();
-                    if (c == '+') return operand;
-                    if (operand is ConstantExpr { Value: double d }) return new ConstantExpr(-d);
-                    return new CallExpr("sub", [new ConstantExpr(0d), operand]);
+                    return c == '+'
+                        ? new InfixCall("add", "+", new CallExpr("add", [new ConstantExpr(0d), operand]))
+                        : new InfixCall("sub", "-", new CallExpr("sub", [new ConstantExpr(0d), operand]));
                 }
             }
             return ParsePostfix(ParsePrimary());

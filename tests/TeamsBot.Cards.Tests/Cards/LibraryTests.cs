@@ -33,6 +33,18 @@ public sealed class LibraryTests
     }
 
     [Fact]
+    public void Typed_records_and_sample_data_fill_every_binding()
+    {
+        // An unresolved binding stays in the card as "${name}" (JS engine behaviour), so any left means a record lacks a field.
+        var unresolved = SampleCards.All
+            .Select(s => (s.Id, Text: AllText(SampleCards.Bind(_library, s))))
+            .Where(x => x.Text.Contains("${", StringComparison.Ordinal))
+            .Select(x => x.Id)
+            .ToList();
+        Assert.Empty(unresolved);
+    }
+
+    [Fact]
     public void Every_card_uses_schema_1_5()
     {
         foreach (var s in SampleCards.All)

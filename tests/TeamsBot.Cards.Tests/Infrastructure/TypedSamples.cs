@@ -26,7 +26,7 @@ public static class TypedSamples
         new AnnouncementCardData("b-1", "New: Deep Research", "Available to everyone until June 30.",
             "Use **Deep Research** for long reports. [Guide](https://learn.example.gov/dr) and [bad](javascript:alert(1)).",
             "AI Program Office", Start, Links: [new AnnouncementLink("Guide", new Uri("https://learn.example.gov/dr"))]),
-        new BroadcastComposerCardData("d-1", [new AudienceOption("My agency", "agency")], Title: "Draft ${title}", Audience: "agency",
+        new BroadcastComposerCardData("d-1", [new AudienceOption("My agency", "agency")], Title: "Draft: Deep Research", Audience: "agency",
             EstimatedRecipients: 1200, Errors: new ComposerErrors(Body: true)),
         new CampaignStatusCardData("c-1", "New: Deep Research", CampaignState.Completed, 1000, 990, 10, 0, 100, 0, 0, Start, false, true),
         new TimeSavedSurveyCardData("s-1"),
