@@ -1,5 +1,6 @@
 using TeamsBot;
 using TeamsBot.Conversations;
+using TeamsBot.Directory;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Storage;
 
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTeamsBotProtocol();
 builder.AddStorage();
 builder.AddConversations();
+builder.AddDirectory();
 
 var app = builder.Build();
 app.MapTeamsBot();
