@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Authentication.Azure;
 
 namespace TeamsBot.Directory;
 
@@ -41,8 +42,15 @@ internal sealed class GraphClients(IGraphCredentialFactory credentials, IOptions
 {
     private readonly ConcurrentDictionary<string, GraphServiceClient> _clients = new(StringComparer.OrdinalIgnoreCase);
 
-    public GraphServiceClient For(string tenantId) =>
-        _clients.GetOrAdd(tenantId, t => new GraphServiceClient(credentials.Create(t), [options.Value.Scope], options.Value.ApiBaseUrl));
+    public GraphServiceClient For(string tenantId) => _clients.GetOrAdd(tenantId, Create);
+
+    private GraphServiceClient Create(string tenantId)
+    {
+        var o = options.Value;
+        // The token is attached only for the configured Graph host (never for a host a nextLink might name).
+        var auth = new AzureIdentityAuthenticationProvider(credentials.Create(tenantId), [new Uri(o.BaseUrl).Host], null, true, o.Scope);
+        return new GraphServiceClient(auth, o.ApiBaseUrl);
+    }
 
     public void Dispose()
     {
