@@ -270,7 +270,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
                 ["users", var key, "mailboxSettings"] => Mailbox(key),
                 ["users", var key, "transitiveMemberOf"] => MemberOf(key),
                 ["groups", var id, "transitiveMembers"] => GroupMembers(id, query, path),
-                ["groups", var id, "transitiveMembers", "microsoft.graph.user"] => GroupMembers(id, query, path),
+                ["groups", var id, "transitiveMembers", "microsoft.graph.user" or "graph.user"] => GroupMembers(id, query, path),
                 _ => new Reply(400, Error("BadRequest", $"Unsupported path {path}")),
             };
         }
