@@ -48,7 +48,17 @@ internal sealed class AgencyDirectory(
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Directory lookup of user {ObjectId} failed ({Error}); serving {Fallback}", user.AadObjectId, e.GetType().Name, cached is null ? "the activity's tenant/UPN rules" : "the stale cache entry");
-            return cached?.ToUser() ?? await ToUserAsync(fallback, tenantId, deleted: false, cancellationToken);
+            if (cached is not null) return cached.ToUser();
+            try
+            {
+                return await ToUserAsync(fallback, tenantId, deleted: false, cancellationToken);
+            }
+            catch (Exception inner) when (inner is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Even the registry is unreachable (database down): the user is unassigned for now, never an exception.
+                logger.LogWarning("Agency registry unavailable ({Error}); user {ObjectId} is unassigned for now", inner.GetType().Name, user.AadObjectId);
+                return AgencyDirectory.ToRecord(fallback, tenantId, new RuleOutcome(null, AgencyRuleKind.None, false), false, time.GetUtcNow()).ToUser();
+            }
         }
     }
 

@@ -26,6 +26,31 @@ internal sealed class DirectorySyncer(IDirectorySource source, AgencyDirectory d
         }
     }
 
+    /// <summary>
+    /// An incremental delta page may carry only the properties that changed: the others are taken from the cache so the
+    /// rules see the whole user (a department change must not lose the mail domain).
+    /// </summary>
+    private async Task<IReadOnlyList<SourceUser>> MergeWithCacheAsync(IReadOnlyList<SourceUser> changed, CancellationToken cancellationToken)
+    {
+        var merged = new List<SourceUser>(changed.Count);
+        foreach (var u in changed)
+        {
+            var c = await cache.FindAsync(u.Id, cancellationToken);
+            merged.Add(c is null ? u : u with
+            {
+                UserPrincipalName = u.UserPrincipalName ?? c.UserPrincipalName,
+                Mail = u.Mail ?? c.Mail,
+                DisplayName = u.DisplayName ?? c.DisplayName,
+                CompanyName = u.CompanyName ?? c.CompanyName,
+                Department = u.Department ?? c.Department,
+                Division = u.Division ?? c.Division,
+                UserType = u.UserType ?? (c.IsGuest ? "Guest" : null),
+                AccountEnabled = u.AccountEnabled ?? !c.IsDisabled,
+            });
+        }
+        return merged;
+    }
+
     private async Task<DirectorySyncResult> RunAsync(string tenantId, string? deltaLink, DirectorySyncState? state, CancellationToken cancellationToken)
     {
         var full = deltaLink is null;
@@ -35,7 +60,8 @@ internal sealed class DirectorySyncer(IDirectorySource source, AgencyDirectory d
         {
             var page = await source.GetDeltaPageAsync(tenantId, link, cancellationToken);
             pages++;
-            var records = await directory.MapPageAsync(page.Changed, tenantId, cancellationToken);
+            var changedUsers = full ? page.Changed : await MergeWithCacheAsync(page.Changed, cancellationToken);
+            var records = await directory.MapPageAsync(changedUsers, tenantId, cancellationToken);
             await cache.StoreAsync(records, cancellationToken);
             await cache.MarkDeletedAsync(page.RemovedIds, time.GetUtcNow(), cancellationToken);
             changed += records.Count;
