@@ -109,6 +109,22 @@ public sealed class GraphDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agency_audience_keeps_only_users_the_rules_map_to_those_agencies()
+    {
+        _graph.AddUser(User("n1", "n1@nih.gov"));
+        _graph.AddUser(User("n2", "n2@example.org", company: "National Institutes of Health"));
+        _graph.AddUser(User("g1", "g1@gsa.gov"));
+        _graph.AddUser(new FakeUser { Id = "c1", UserPrincipalName = "c1@contractor.example.com", MemberOf = [SensorsGroup] });
+        await using var h = await DirectoryHarness.GraphAsync(_graph);
+
+        var nih = await h.Directory.ResolveAudienceAsync(AudienceSpec.Agencies("nih"), default).ToListAsync();
+        var afrlAndGsa = await h.Directory.ResolveAudienceAsync(AudienceSpec.Agencies("afrl", "gsa"), default).ToListAsync();
+
+        Assert.Equal(["n1", "n2"], nih.Select(u => u.ObjectId));
+        Assert.Equal(["c1", "g1"], afrlAndGsa.Select(u => u.ObjectId).Order());
+    }
+
+    [Fact]
     public async Task Group_and_team_audiences_stream_transitive_members()
     {
         _graph.AddUser(new FakeUser { Id = "a1", UserPrincipalName = "a1@us.af.mil", Mail = "a1@us.af.mil", Department = "AFRL", MemberOf = [AfrlGroup] });

@@ -112,7 +112,7 @@ internal sealed class AgencyDirectory(
                         else missing.Add(await ToRecordAsync(new SourceUser { Id = k, TenantId = tenantId, UserPrincipalName = k.Contains('@') ? k : null }, tenantId, true, null, cancellationToken));
                     }
                     var records = await MapPageAsync(page, tenantId, cancellationToken);
-                    await cache.StoreAsync(records.Where(r => r.TimeZone is not null).ToList(), cancellationToken);
+                    await cache.StoreAsync(records, cancellationToken); // full lookups (with time zones): worth caching
                     foreach (var r in records.Where(r => Include(r, spec, null))) yield return r.ToUser();
                     // Deleted users of an explicit list are reported (flagged) so the sender can account for them.
                     foreach (var r in missing) yield return r.ToUser();

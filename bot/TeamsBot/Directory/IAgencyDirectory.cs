@@ -16,7 +16,9 @@ public interface IAgencyDirectory
     /// <summary>
     /// Streams the members of an audience, page by page from the source: the whole audience is never held in memory.
     /// Disabled accounts are skipped unless <see cref="AudienceSpec.IncludeDisabled"/>; guests are skipped unless
-    /// <see cref="AudienceSpec.IncludeGuests"/>. Each user appears once per group/team/list scan (dedup within a page set).
+    /// <see cref="AudienceSpec.IncludeGuests"/>. A user in several of the named groups appears once (only ids are kept for that).
+    /// In an explicit list, users the source no longer knows are yielded with <see cref="DirectoryUser.IsDeleted"/> so senders can
+    /// account for them. Time zones come from the cache when the page has none (list pages carry no mailbox settings).
     /// </summary>
     IAsyncEnumerable<DirectoryUser> ResolveAudienceAsync(AudienceSpec spec, CancellationToken cancellationToken);
 }
