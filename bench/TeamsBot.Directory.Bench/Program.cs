@@ -18,8 +18,8 @@ using TeamsBot.Storage;
 //   dotnet run -c Release --project bench/TeamsBot.Directory.Bench -- 20000 200000 1000000
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
-if (args is ["--audience", var n, var mode]) return await Child.AudienceAsync(int.Parse(n), mode == "mapped");
-if (args is ["--lookup", var m]) return await Child.LookupAsync(int.Parse(m));
+if (args is ["--audience", var n, var mode]) try { return await Child.AudienceAsync(int.Parse(n), mode == "mapped"); } finally { Child.DeleteDatabases(); }
+if (args is ["--lookup", var m]) try { return await Child.LookupAsync(int.Parse(m)); } finally { Child.DeleteDatabases(); }
 
 var sizes = args.Length > 0 ? args.Select(int.Parse).ToArray() : [20_000, 200_000];
 var results = new List<JsonElement>();
@@ -175,9 +175,19 @@ internal static class Child
         return 0;
     }
 
+    private static readonly List<string> Databases = [];
+
+    public static void DeleteDatabases()
+    {
+        foreach (var db in Databases)
+            foreach (var f in new[] { db, db + "-wal", db + "-shm" })
+                try { File.Delete(f); } catch (IOException) { }
+    }
+
     private static async Task<WebApplication> BuildAsync(FakeGraphServer graph)
     {
         var db = Path.Combine(Path.GetTempPath(), $"teamsbot-bench-{Guid.NewGuid():N}.db");
+        Databases.Add(db);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Bench", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
