@@ -53,6 +53,20 @@ public sealed class GraphDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task User_of_a_tenant_the_app_cannot_read_is_mapped_from_the_activity_without_calling_graph()
+    {
+        await using var h = await DirectoryHarness.GraphAsync(_graph);
+
+        var user = await h.Directory.ResolveAsync(new UserKey("foreign", "99999999-0000-4000-8000-000000000000", "kim@treasury.gov"), default);
+        var nasaTenant = await h.Directory.ResolveAsync(new UserKey("n", "7e57a5a0-0000-4000-8000-0000000a5a00"), default);
+
+        Assert.Equal(("treasury", AgencyRuleKind.Domain), (user.AgencyId, user.MatchedBy));
+        Assert.Equal("nasa", nasaTenant.AgencyId); // an agency's own tenant is read through Graph (here: 404, still mapped by tenant)
+        Assert.Equal(["7e57a5a0-0000-4000-8000-0000000a5a00"], h.Credentials.Tenants);
+        Assert.Single(_graph.RequestLog);
+    }
+
+    [Fact]
     public async Task Guest_is_flagged_and_mapped_by_home_domain_not_by_the_host_tenant()
     {
         _graph.AddUser(new FakeUser { Id = "g1", UserPrincipalName = "robin.patel_nasa.gov#EXT#@gsa.onmicrosoft.com", UserType = "Guest", DisplayName = "Robin" });

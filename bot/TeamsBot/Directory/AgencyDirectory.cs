@@ -38,6 +38,14 @@ internal sealed class AgencyDirectory(
             cached = await cache.FindAsync(key, cancellationToken);
             if (cached is not null && time.GetUtcNow() - cached.ResolvedAt < options.Value.CacheTtl) return cached.ToUser();
 
+            if (!await ServesTenantAsync(tenantId, cancellationToken))
+            {
+                // A tenant the app has no access to (not Graph:TenantId, no agency's tenant): answer from what the activity
+                // carries instead of asking Entra for a token it will refuse, and remember the answer like any other.
+                var outside = await ToRecordAsync(fallback, tenantId, deleted: false, new HashSet<string>(), cancellationToken);
+                await cache.StoreAsync([outside], cancellationToken);
+                return outside.ToUser();
+            }
             var found = await source.GetUserAsync(tenantId, key, cancellationToken);
             var record = found is null
                 ? await ToRecordAsync(fallback, tenantId, deleted: true, null, cancellationToken)
@@ -60,6 +68,14 @@ internal sealed class AgencyDirectory(
                 return AgencyDirectory.ToRecord(fallback, tenantId, new RuleOutcome(null, AgencyRuleKind.None, false), false, time.GetUtcNow()).ToUser();
             }
         }
+    }
+
+    /// <summary>The source can be asked about users of this tenant: always for a file; for Graph, its tenant and the agencies' tenants.</summary>
+    private async ValueTask<bool> ServesTenantAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        if (source.DefaultTenantId is not { Length: > 0 } home || string.Equals(home, tenantId, StringComparison.OrdinalIgnoreCase)) return true;
+        if (source is FileDirectorySource) return true;
+        return (await agencies.GetSnapshotAsync(cancellationToken)).ByTenant.ContainsKey(tenantId);
     }
 
     public async IAsyncEnumerable<DirectoryUser> ResolveAudienceAsync(AudienceSpec spec, [EnumeratorCancellation] CancellationToken cancellationToken)

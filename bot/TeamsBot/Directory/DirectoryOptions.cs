@@ -48,7 +48,7 @@ public sealed class GraphOptions
     public string? TenantId { get; set; }
     public string? ClientId { get; set; }
     public string? ClientSecret { get; set; }
-    /// <summary>PFX/PEM certificate for the app registration, instead of a secret.</summary>
+    /// <summary>Certificate with private key for the app registration, instead of a secret: PFX/P12 (with <see cref="CertificatePassword"/>) or PEM (certificate and key in one file).</summary>
     public string? CertificatePath { get; set; }
     public string? CertificatePassword { get; set; }
     /// <summary>Entra login host; default from the base URL (<c>login.microsoftonline.us</c> for <c>*.microsoft.us</c>).</summary>

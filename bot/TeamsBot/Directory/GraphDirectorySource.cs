@@ -30,7 +30,9 @@ internal sealed class EntraCredentialFactory(IOptions<GraphOptions> options) : I
         var credentialOptions = new ClientCertificateCredentialOptions { AuthorityHost = o.EffectiveAuthorityHost };
         if (o.CertificatePath is { Length: > 0 } path)
         {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, o.CertificatePassword);
+            var certificate = Path.GetExtension(path).Equals(".pem", StringComparison.OrdinalIgnoreCase)
+                ? X509Certificate2.CreateFromPemFile(path)
+                : X509CertificateLoader.LoadPkcs12FromFile(path, o.CertificatePassword);
             return new ClientCertificateCredential(tenantId, o.ClientId, certificate, credentialOptions);
         }
         return new ClientSecretCredential(tenantId, o.ClientId, o.ClientSecret, new ClientSecretCredentialOptions { AuthorityHost = o.EffectiveAuthorityHost });
