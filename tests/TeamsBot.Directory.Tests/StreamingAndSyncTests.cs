@@ -62,4 +62,17 @@ public sealed class StreamingAndSyncTests
         var back = await cache.FindAsync("m1", default);
         Assert.Equal(("daf", "pat@us.af.mil"), (back!.AgencyId, back.Mail));
     }
+
+    [Fact]
+    public async Task Concurrent_first_lookups_of_the_same_user_all_get_stored_without_errors()
+    {
+        await using var h = await DirectoryHarness.FileAsync();
+        var cache = h.Services.GetRequiredService<IDirectoryCache>();
+        var now = DateTimeOffset.UtcNow;
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => cache.StoreAsync(
+            [new DirectoryUserRecord { ObjectId = "same", TenantId = Tenant, AgencyId = "gsa", MatchedBy = AgencyRuleKind.Domain, Department = $"d{i}", ResolvedAt = now }], default))));
+
+        Assert.StartsWith("d", (await cache.FindAsync("same", default))!.Department);
+    }
 }

@@ -37,6 +37,19 @@ internal sealed class DirectoryCache(IDbContextFactory<TeamsBotDbContext> factor
     public async Task StoreAsync(IReadOnlyCollection<DirectoryUserRecord> users, CancellationToken cancellationToken)
     {
         if (users.Count == 0) return;
+        try
+        {
+            await UpsertAsync(users, cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another turn (or replica) inserted one of these users first: the second attempt updates it.
+            await UpsertAsync(users, cancellationToken);
+        }
+    }
+
+    private async Task UpsertAsync(IReadOnlyCollection<DirectoryUserRecord> users, CancellationToken cancellationToken)
+    {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var ids = users.Select(u => u.ObjectId).ToList();
         var existing = await db.Set<DirectoryUserRecord>().Where(u => ids.Contains(u.ObjectId)).ToDictionaryAsync(u => u.ObjectId, cancellationToken);
