@@ -96,6 +96,34 @@ public sealed class GraphDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Coach_and_admin_roles_come_from_transitive_membership_of_the_registry_groups()
+    {
+        const string coaches = "6a1c0c5e-0000-4000-8000-00000000c0a1", admins = "6a1c0c5e-0000-4000-8000-00000000ad01", nested = "nested-coaches";
+        _graph.AddGroup(coaches);
+        _graph.AddGroup(admins);
+        _graph.AddGroup(nested, coaches);
+        _graph.AddUser(new FakeUser { Id = "coach", UserPrincipalName = "coach@gsa.gov", MemberOf = [nested] });
+        _graph.AddUser(new FakeUser { Id = "admin", UserPrincipalName = "admin@gsa.gov", MemberOf = [admins, coaches] });
+        _graph.AddUser(new FakeUser { Id = "employee", UserPrincipalName = "e@gsa.gov" });
+        await using var h = await DirectoryHarness.GraphAsync(_graph);
+        var roles = h.Services.GetRequiredService<IDirectoryRoles>();
+
+        var coach = await roles.GetRolesAsync(new UserKey("coach", Tenant), default);
+        var admin = await roles.GetRolesAsync(new UserKey("admin", Tenant), default);
+        var employee = await roles.GetRolesAsync(new UserKey("employee", Tenant), default);
+        await roles.GetRolesAsync(new UserKey("coach", Tenant), default); // from memory
+        _graph.ThrottleNextRequests(1000);
+        _graph.RetryAfterSeconds = 0;
+        var unreachable = await roles.GetRolesAsync(new UserKey("someone-else", Tenant), default);
+
+        Assert.Equal((true, false, true), (coach.CanCoach("gsa"), coach.IsAdmin, coach.CanCoach("GSA")));
+        Assert.Equal((true, true), (admin.CanCoach("gsa"), admin.CanAdminister("gsa")));
+        Assert.Equal((false, false), (employee.IsCoach, employee.IsAdmin));
+        Assert.Equal(DirectoryRoles.None, unreachable);
+        Assert.Equal(3, _graph.BatchStepCount);
+    }
+
+    [Fact]
     public async Task Tenant_audience_streams_pages_of_999_following_nextLink()
     {
         _graph.SyntheticCount = 2_500;

@@ -7,7 +7,8 @@ public static class DirectoryExtensions
 {
     /// <summary>
     /// The directory slice: agency registry (<see cref="IAgencyRegistry"/>), user → agency resolution and audiences
-    /// (<see cref="IAgencyDirectory"/>) from a file (default) or Microsoft Graph, a database cache and the delta sync.
+    /// (<see cref="IAgencyDirectory"/>) from a file (default) or Microsoft Graph, coach/admin roles (<see cref="IDirectoryRoles"/>),
+    /// a database cache and the delta sync.
     /// </summary>
     public static WebApplicationBuilder AddDirectory(this WebApplicationBuilder builder)
     {
@@ -36,6 +37,7 @@ public static class DirectoryExtensions
                 : sp.GetRequiredService<FileDirectorySource>());
         services.AddSingleton<AgencyDirectory>();
         services.AddSingleton<IAgencyDirectory>(sp => sp.GetRequiredService<AgencyDirectory>());
+        services.AddSingleton<IDirectoryRoles, AgencyDirectoryRoles>();
         services.AddSingleton<DirectorySyncer>();
         services.AddHostedService<AgencyRegistrySeeder>();
         var sync = configuration.GetSection(DirectoryOptions.Section).Get<DirectoryOptions>() ?? new DirectoryOptions();
