@@ -8,8 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using TeamsBot.Directory;
-using TeamsBot.Directory.Tests.Fakes;
+using TeamsBot.Agencies;
+using TeamsBot.Agencies.Tests.Fakes;
 using TeamsBot.Storage;
 
 // Directory benchmark: resolves audiences served by the local fake Graph (999 users per page) through the real Graph SDK,

@@ -1,6 +1,6 @@
 using TeamsBot;
 using TeamsBot.Conversations;
-using TeamsBot.Directory;
+using TeamsBot.Agencies;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Storage;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 
-namespace TeamsBot.Directory.Tests;
+namespace TeamsBot.Agencies.Tests;
 
 /// <summary>The rules and the directory around them, with the source, registry and cache mocked.</summary>
 public sealed class AgencyRulesTests

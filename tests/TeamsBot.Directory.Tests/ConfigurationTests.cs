@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace TeamsBot.Directory.Tests;
+namespace TeamsBot.Agencies.Tests;
 
 /// <summary>Bad settings or files stop startup with one readable line each; they never crash a running host.</summary>
 public sealed class ConfigurationTests : IDisposable

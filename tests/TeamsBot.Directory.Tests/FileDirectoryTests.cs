@@ -3,9 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
-using TeamsBot.Directory.Tests.Fakes;
+using TeamsBot.Agencies.Tests.Fakes;
 
-namespace TeamsBot.Directory.Tests;
+namespace TeamsBot.Agencies.Tests;
 
 /// <summary>The default configuration: the shipped sample registry and directory file.</summary>
 public sealed class FileDirectoryTests

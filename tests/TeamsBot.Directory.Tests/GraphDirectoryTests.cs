@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using TeamsBot.Directory.Tests.Fakes;
+using TeamsBot.Agencies.Tests.Fakes;
 
-namespace TeamsBot.Directory.Tests;
+namespace TeamsBot.Agencies.Tests;
 
 /// <summary>The Graph source through the real Microsoft.Graph SDK against the local fake Graph.</summary>
 public sealed class GraphDirectoryTests : IAsyncLifetime

@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using TeamsBot.Directory.Tests.Fakes;
+using TeamsBot.Agencies.Tests.Fakes;
 
-namespace TeamsBot.Directory.Tests;
+namespace TeamsBot.Agencies.Tests;
 
 /// <summary>The slice inside the real app (Program.cs) and the background delta sync as a hosted service.</summary>
 public sealed class HostTests

@@ -2,9 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Moq;
-using TeamsBot.Directory.Tests.Fakes;
+using TeamsBot.Agencies.Tests.Fakes;
 
-namespace TeamsBot.Directory.Tests;
+namespace TeamsBot.Agencies.Tests;
 
 public sealed class StreamingAndSyncTests
 {

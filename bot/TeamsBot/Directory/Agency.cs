@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>A federal agency (or sub-agency) in the registry: how its people are recognised and what it is entitled to.</summary>
 public sealed record Agency

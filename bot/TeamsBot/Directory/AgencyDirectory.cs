@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>Supplies the indexed registry to the rules (the registry in production; fixed agencies in tests).</summary>
 internal interface IAgencySnapshotSource

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using TeamsBot.Storage;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>The agency registry: seeded from <c>Directory:AgenciesFile</c> on first start, then edited here (admin UI later).</summary>
 public interface IAgencyRegistry

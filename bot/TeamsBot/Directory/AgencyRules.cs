@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>Raw directory attributes of a user, as a source (Graph or file) returns them.</summary>
 internal sealed record SourceUser

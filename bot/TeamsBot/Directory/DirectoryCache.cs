@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using TeamsBot.Storage;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>Resolved users in the database (<c>directory_users</c>) and the delta sync state.</summary>
 internal interface IDirectoryCache

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>One agency of the registry; the definition is stored as JSON so the registry can grow fields without migrations.</summary>
 internal sealed class AgencyRecord

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 public static class DirectoryExtensions
 {

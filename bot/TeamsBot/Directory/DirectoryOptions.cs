@@ -1,4 +1,4 @@
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary><c>Directory:*</c> settings.</summary>
 public sealed class DirectoryOptions

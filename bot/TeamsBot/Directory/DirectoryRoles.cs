@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>Which agencies a user coaches or administers, from the registry's <c>coachGroupIds</c> / <c>adminGroupIds</c>.</summary>
 public interface IDirectoryRoles

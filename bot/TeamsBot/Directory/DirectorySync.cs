@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>Outcome of one sync run of one tenant.</summary>
 internal sealed record DirectorySyncResult(string TenantId, bool FullPass, int Changed, int Removed, int Pages);

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using CsvHelper;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>
 /// Users (and, in JSON, groups) from a file: for a fresh machine and small pilots. JSON:

@@ -10,7 +10,7 @@ using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Authentication.Azure;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>
 /// The credential the Graph client authenticates with, per tenant. The default is app-only (client secret or certificate)

@@ -1,4 +1,4 @@
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>
 /// "Which agency is this user in?" for every slice (answers, broadcasts, nudges, insights).

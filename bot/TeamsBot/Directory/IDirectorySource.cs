@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace TeamsBot.Directory;
+namespace TeamsBot.Agencies;
 
 /// <summary>Where user attributes come from (Graph or a file). Pages are bounded (≤ 999 users) so callers can stream.</summary>
 internal interface IDirectorySource

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using TeamsBot.Storage;
 
-namespace TeamsBot.Directory.Tests.Fakes;
+namespace TeamsBot.Agencies.Tests.Fakes;
 
 /// <summary>A token credential that hands out the fake Graph's token and records the scopes and tenants asked for.</summary>
 public sealed class FakeGraphCredentials : IGraphCredentialFactory

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace TeamsBot.Directory.Tests.Fakes;
+namespace TeamsBot.Agencies.Tests.Fakes;
 
 /// <summary>A user as the fake Graph stores it.</summary>
 public sealed class FakeUser
