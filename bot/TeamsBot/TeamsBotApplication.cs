@@ -1,3 +1,4 @@
+using TeamsBot.Agencies;
 using TeamsBot.Conversations;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Storage;
@@ -16,6 +17,7 @@ public static class TeamsBotApplication
         builder.AddTeamsBotProtocol();
         builder.AddStorage();
         builder.AddConversations();
+        builder.AddDirectory();
         customize?.Invoke(builder);
 
         var app = builder.Build();
