@@ -181,6 +181,7 @@ public sealed class BotEndpoint(
                          ("from.aadObjectId", activity.From?.AadObjectId), ("channelId", activity.ChannelId) })
             {
                 if (value is { Length: > MaxIdLength }) return (null, $"The activity's '{name}' is longer than {MaxIdLength} characters.");
+                if (value is not null && value.Any(char.IsControl)) return (null, $"The activity's '{name}' contains control characters.");
             }
             return (activity, null);
         }

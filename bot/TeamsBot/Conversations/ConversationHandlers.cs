@@ -30,12 +30,12 @@ internal sealed class WelcomeHandler(WelcomeMessages messages) : ITurnHandler
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
         if (!ConversationReferenceMiddleware.IncludesBot(context.Activity.MembersAdded, context.Activity)) return;
-        await context.SendActivityAsync(messages.Welcome(context.Activity), cancellationToken);
+        await context.SendActivityAsync(await messages.WelcomeAsync(context.Activity, cancellationToken), cancellationToken);
     }
 }
 
 internal sealed class HelpHandler(WelcomeMessages messages) : ITurnHandler
 {
-    public Task HandleAsync(ITurnContext context, CancellationToken cancellationToken) =>
-        context.SendActivityAsync(messages.Help(context.Activity), cancellationToken);
+    public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken) =>
+        await context.SendActivityAsync(await messages.HelpAsync(context.Activity, cancellationToken), cancellationToken);
 }
