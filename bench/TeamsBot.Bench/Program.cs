@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Activity = TeamsBot.Protocol.Activities.Activity;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
