@@ -4,7 +4,7 @@ using TeamsBot.Protocol.Hosting;
 namespace TeamsBot.Conversations;
 
 /// <summary>Stores the conversation reference of every authenticated turn before it is handled.</summary>
-internal sealed class ConversationReferenceMiddleware(ConversationStore store) : ITurnMiddleware
+internal sealed class ConversationReferenceMiddleware(ConversationStore store, ILogger<ConversationReferenceMiddleware> logger) : ITurnMiddleware
 {
     public async Task OnTurnAsync(ITurnContext context, Func<Task> next, CancellationToken cancellationToken)
     {
@@ -16,7 +16,15 @@ internal sealed class ConversationReferenceMiddleware(ConversationStore store) :
             _ when activity.IsType(ActivityTypes.ConversationUpdate) && IncludesBot(activity.MembersAdded, activity) => true,
             _ => null,
         };
-        await store.RecordAsync(activity, installed, cancellationToken);
+        try
+        {
+            await store.RecordAsync(activity, installed, cancellationToken);
+        }
+        catch (Microsoft.EntityFrameworkCore.DbUpdateException e)
+        {
+            // A reference that cannot be stored must not cost the user their answer.
+            logger.LogWarning("Conversation reference not stored ({Error}); turn continues", e.InnerException?.GetType().Name ?? e.GetType().Name);
+        }
         await next();
     }
 

@@ -119,6 +119,29 @@ public class HostBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Local_development_mode_refuses_callers_behind_a_proxy_or_tunnel()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(Message("help"), options: ProtocolJson.Options),
+        };
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        var response = await _bot.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await Task.Delay(100);
+        Assert.Empty(_connector.Requests);
+    }
+
+    [Fact]
+    public async Task Invalid_UTF16_in_a_card_verb_is_not_a_server_error()
+    {
+        var body = JsonSerializer.Serialize(TestActivities.Invoke(_connector.ServiceUrl, "adaptiveCard/action", new { action = new { type = "Action.Execute", verb = "VERB" } }), ProtocolJson.Options)
+            .Replace("\"VERB\"", "\"\\ud800x\"");
+        var response = await _bot.SendRawAsync(body);
+        Assert.True((int)response.StatusCode < 500, $"got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()} {string.Join("\n", TestLogs.All.Where(l => l.StartsWith("Error")).TakeLast(3))}");
+    }
+
+    [Fact]
     public async Task Bodies_over_the_limit_get_413()
     {
         var huge = JsonSerializer.Serialize(Message(new string('x', 300 * 1024)), ProtocolJson.Options);
