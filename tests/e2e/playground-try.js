@@ -13,9 +13,9 @@ const { chromium } = require('playwright-core');
   await page.screenshot({ path: `${outDir}/00-open.png` });
   let i = 1;
   for (const message of messages) {
-    const box = page.getByPlaceholder('Type a message...');
+    const box = page.locator('[data-lexical-editor="true"]').first();
     await box.click();
-    await box.fill(message);
+    await page.keyboard.type(message);
     await page.keyboard.press('Enter');
     await page.waitForTimeout(6000);
     await page.screenshot({ path: `${outDir}/${String(i++).padStart(2, '0')}-${message.replace(/[^a-z0-9]+/gi, '-').slice(0, 30)}.png`, fullPage: true });

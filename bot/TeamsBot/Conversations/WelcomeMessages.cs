@@ -6,9 +6,9 @@ namespace TeamsBot.Conversations;
 
 /// <summary>
 /// The welcome and help cards. Welcome names the user's agency and any bonus features its entitlement windows grant
-/// (e.g. the 60 extra days of Deep Research and Advanced Voice); help lists the commands of the user's roles.
+/// (e.g. the 60 extra days of Deep Research and Advanced Voice); help lists the commands.
 /// </summary>
-public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAgencyRegistry registry, IDirectoryRoles roles, TimeProvider time)
+public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAgencyRegistry registry, TimeProvider time)
 {
     public const string ProgramName = "Enterprise AI Assistant";
 
@@ -40,16 +40,20 @@ public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAge
         }
         var daysLeft = bonus.Count == 0 ? 0 : (int)Math.Ceiling((bonus.Max(b => b.End) - now).TotalDays);
         var features = bonus.Select(b => FeatureNames.GetValueOrDefault(b.Feature, b.Feature)).Distinct().ToList();
-        var userName = inbound.IsPersonal() ? inbound.From?.Name ?? "" : "everyone";
+        // conversationUpdate often carries the user's name only in membersAdded.
+        var userName = !inbound.IsPersonal() ? "everyone"
+            : inbound.From?.Name is { Length: > 0 } name ? name
+            : inbound.MembersAdded?.FirstOrDefault(m => m.Id != inbound.Recipient?.Id && !string.IsNullOrEmpty(m.Name))?.Name ?? "";
         var card = cards.Bind(new WelcomeCardData(userName, agencyName, ProgramName, daysLeft, features, Suggestions), inbound.Locale);
         return CardMessage(card, $"Welcome to the {ProgramName}. Type help to see what I can do.");
     }
 
-    public virtual async Task<Activity> HelpAsync(Activity inbound, CancellationToken cancellationToken)
+    public virtual Task<Activity> HelpAsync(Activity inbound, CancellationToken cancellationToken)
     {
-        var userRoles = UserKeyOf(inbound) is { } key ? await roles.GetRolesAsync(key, cancellationToken) : DirectoryRoles.None;
-        var card = cards.Bind(new HelpCardData(userRoles.IsCoach, userRoles.IsAdmin), inbound.Locale);
-        return CardMessage(card, "What I can do: ask a question in plain words; type new chat to start over; help shows this list.");
+        // The coach and admin sections list commands of the broadcast, events and insights slices; they are shown
+        // (from IDirectoryRoles) once those commands exist, never before.
+        var card = cards.Bind(new HelpCardData(IsCoach: false, IsAdmin: false), inbound.Locale);
+        return Task.FromResult(CardMessage(card, "What I can do: ask a question in plain words; type new chat to start over; help shows this list."));
     }
 
     internal static UserKey? UserKeyOf(Activity activity) =>

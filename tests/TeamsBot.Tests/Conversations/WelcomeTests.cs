@@ -33,4 +33,16 @@ public class WelcomeTests
         Assert.Contains("37", welcome);
         Assert.Contains("Bienvenid", welcome); // Spanish card for an es-US Teams client
     }
+
+    [Fact]
+    public async Task Welcome_without_a_known_name_reads_naturally()
+    {
+        await using var connector = await FakeConnector.StartAsync();
+        await using var bot = await BotApp.StartAsync();
+        var added = TestActivities.BotAdded(connector.ServiceUrl) with { From = new ChannelAccount { Id = "29:user-1" } };
+        await bot.SendAsync(added);
+        var welcome = (await connector.WaitForSendsAsync(1)).Single(r => r.IsSend).VisibleText;
+        Assert.Contains("Welcome to Enterprise AI Assistant!", welcome);
+        Assert.Contains("your agency", welcome); // a user no directory rule maps
+    }
 }
