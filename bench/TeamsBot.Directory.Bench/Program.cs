@@ -204,9 +204,7 @@ internal static class Child
         builder.AddDirectory();
         builder.Services.Replace(ServiceDescriptor.Singleton<IGraphCredentialFactory>(new BenchCredentials()));
         var app = builder.Build();
-        await using var context = await app.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync();
-        await context.Database.EnsureCreatedAsync();
-        await context.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        await app.Services.MigrateDatabaseAsync();
         return app;
     }
 

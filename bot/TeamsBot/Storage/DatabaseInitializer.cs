@@ -3,21 +3,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TeamsBot.Storage;
 
-/// <summary>Creates the schema on first start, before the endpoint takes traffic.</summary>
-internal sealed class DatabaseInitializer(IDbContextFactory<TeamsBotDbContext> factory, ILogger<DatabaseInitializer> logger) : IHostedService
+/// <summary>Creates or migrates the schema on start, before the endpoint takes traffic.</summary>
+internal sealed class DatabaseInitializer(IServiceProvider services) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        if (db.Database.IsSqlite())
-        {
-            // WAL lets readers (reports, health) run while turns write.
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-        }
-        if (await db.Database.EnsureCreatedAsync(cancellationToken))
-            logger.LogInformation("Database schema created");
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => services.MigrateDatabaseAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -85,8 +85,7 @@ public sealed class DirectoryHarness : IAsyncDisposable
         var app = builder.Build();
         var harness = new DirectoryHarness(app, dbPath);
         harness.Credentials = credentials;
-        await using var db = await app.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync();
-        await db.Database.EnsureCreatedAsync();
+        await app.Services.MigrateDatabaseAsync();
         return harness;
     }
 

@@ -1,0 +1,122 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace TeamsBot.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "conversations",
+                columns: table => new
+                {
+                    ConversationId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    ServiceUrl = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    ChannelId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    TenantId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Scope = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    BotId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    UserId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    AadObjectId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    TeamId = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Locale = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    Installed = table.Column<bool>(type: "boolean", nullable: false),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UninstalledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_conversations", x => x.ConversationId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "directory_agencies",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Json = table.Column<string>(type: "text", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_directory_agencies", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "directory_sync",
+                columns: table => new
+                {
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    DeltaLink = table.Column<string>(type: "text", nullable: true),
+                    FullSyncCompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastSyncAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_directory_sync", x => x.TenantId);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "directory_users",
+                columns: table => new
+                {
+                    ObjectId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    UserPrincipalName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Mail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    DisplayName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    CompanyName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Department = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Division = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    TimeZone = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    AgencyId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    MatchedBy = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    IsGuest = table.Column<bool>(type: "boolean", nullable: false),
+                    IsDisabled = table.Column<bool>(type: "boolean", nullable: false),
+                    IsDeleted = table.Column<bool>(type: "boolean", nullable: false),
+                    ResolvedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_directory_users", x => x.ObjectId);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_conversations_TenantId_AadObjectId_Scope",
+                table: "conversations",
+                columns: new[] { "TenantId", "AadObjectId", "Scope" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_directory_users_AgencyId_TenantId",
+                table: "directory_users",
+                columns: new[] { "AgencyId", "TenantId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_directory_users_UserPrincipalName",
+                table: "directory_users",
+                column: "UserPrincipalName");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "conversations");
+
+            migrationBuilder.DropTable(
+                name: "directory_agencies");
+
+            migrationBuilder.DropTable(
+                name: "directory_sync");
+
+            migrationBuilder.DropTable(
+                name: "directory_users");
+        }
+    }
+}
