@@ -1,4 +1,5 @@
 using TeamsBot;
+using TeamsBot.Answers;
 using TeamsBot.Conversations;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Storage;
@@ -8,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTeamsBotProtocol();
 builder.AddStorage();
 builder.AddConversations();
+builder.AddAnswers();
 
 var app = builder.Build();
 app.MapTeamsBot();
