@@ -137,7 +137,7 @@ public sealed partial class ContentGuard
     // ---- Payment cards ----
 
     // 13–19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
-    [GeneratedRegex(@"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<!\d[ -]?|-)\d(?:[ -]?\d){12,18}(?![ -]?\d)", RegexOptions.CultureInvariant)]
     private static partial Regex CardCandidate();
 
     internal static bool ContainsPaymentCard(string text)
