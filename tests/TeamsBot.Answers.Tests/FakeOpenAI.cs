@@ -120,6 +120,7 @@ public sealed class FakeOpenAI : IAsyncDisposable
                 if (script.DisconnectAfter == sent)
                 {
                     _lastTokens.Enqueue(DateTimeOffset.UtcNow);
+                    await Task.Delay(200); // let the last chunk arrive, then drop the connection (RST)
                     http.Abort();
                     return;
                 }
