@@ -27,6 +27,13 @@ public sealed class ModelClient
         Options = o;
     }
 
+    /// <summary>For tests and benchmarks: a given client (e.g. one that never ends) instead of an SDK client.</summary>
+    internal ModelClient(IChatClient? client, ModelOptions options)
+    {
+        _client = new Lazy<IChatClient?>(client);
+        Options = options;
+    }
+
     public ModelOptions Options { get; }
 
     public IChatClient? Client => _client.Value;
