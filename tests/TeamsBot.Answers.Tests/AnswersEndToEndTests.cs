@@ -101,6 +101,18 @@ public class AnswersEndToEndTests
     }
 
     [Fact]
+    public async Task Final_message_follows_the_last_token_without_waiting_out_the_update_interval()
+    {
+        await using var h = await Harness.StartAsync();
+        // The whole answer arrives at once, well inside the first 1 s update interval after the informative update.
+        h.Model!.Enqueue(ModelScript.Answer("Ask your coordinator, then complete the training module first [1]."));
+        await h.AskAsync(AccessQuestion);
+        await h.MessageAsync();
+        var added = h.Sends.Last().At - h.Model.LastTokenTimes[^1];
+        Assert.True(added < TimeSpan.FromMilliseconds(300), $"final message {added.TotalMilliseconds} ms after the last token");
+    }
+
+    [Fact]
     public async Task Group_chat_gets_one_final_message_and_no_stream()
     {
         await using var h = await Harness.StartAsync();

@@ -23,6 +23,8 @@ public sealed class StreamingResponse : IAsyncDisposable
     private readonly StringBuilder _text = new();
     private readonly object _gate = new();
     private readonly CancellationTokenSource _cancel;
+    // Canceled by EndAsync so a flush loop waiting out the update interval exits at once and the final message isn't delayed.
+    private readonly CancellationTokenSource _endRequested = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
     private Task? _flushLoop;
@@ -94,6 +96,7 @@ public sealed class StreamingResponse : IAsyncDisposable
             _ended = true;
             loop = _flushLoop;
         }
+        await _endRequested.CancelAsync().ConfigureAwait(false);
         if (_changed.CurrentCount == 0)
         {
             try { _changed.Release(); } catch (SemaphoreFullException) { }
@@ -124,13 +127,14 @@ public sealed class StreamingResponse : IAsyncDisposable
 
     private async Task FlushLoopAsync()
     {
+        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, _endRequested.Token);
         while (true)
         {
             await _changed.WaitAsync().ConfigureAwait(false);
             var wait = _lastSent + UpdateInterval - _time.GetUtcNow();
             if (wait > TimeSpan.Zero)
             {
-                try { await Task.Delay(wait, _time, _cancel.Token).ConfigureAwait(false); }
+                try { await Task.Delay(wait, _time, waitCancel.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
             }
             string text;
@@ -189,7 +193,9 @@ public sealed class StreamingResponse : IAsyncDisposable
         {
             try { _changed.Release(); } catch (SemaphoreFullException) { }
         }
+        await _endRequested.CancelAsync().ConfigureAwait(false);
         if (_flushLoop is not null) await _flushLoop.ConfigureAwait(false);
         _cancel.Dispose();
+        _endRequested.Dispose();
     }
 }
