@@ -266,6 +266,8 @@ public class AnswersEndToEndTests
         await h.MessageAsync(4);
         Assert.Equal(["system", "user"], h.Model.Requests[2].Messages.Select(m => m.Role));
         Assert.Equal(3, h.Model.Requests.Count); // "new chat" itself never went to the model
+        // Prompts and answers are not logged.
+        Assert.DoesNotContain(TestLogs.All, l => l.Contains("How long does that take") || l.Contains("Ask your coordinator") || l.Contains("About one day"));
     }
 
     [Fact]
