@@ -189,6 +189,22 @@ public class AnswersEndToEndTests
     }
 
     [Fact]
+    public async Task Circuit_breaker_opens_after_repeated_failures_and_stops_calling_the_model()
+    {
+        await using var h = await Harness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Model:MaxRetries"] = "0", ["Model:BreakerMinimumThroughput"] = "2", ["Model:BreakDuration"] = "00:01:00",
+        });
+        h.Model!.Default = ModelScript.Error(500);
+        for (var i = 1; i <= 3; i++)
+        {
+            await h.AskAsync(AccessQuestion);
+            Assert.StartsWith(AnswerComposer.ModelUnavailableLine, (await h.MessageAsync(i)).Text);
+        }
+        Assert.Equal(2, h.Model.Requests.Count); // the third question never reached the model: the circuit is open
+    }
+
+    [Fact]
     public async Task Over_quota_falls_back_at_once_instead_of_waiting_an_hour()
     {
         await using var h = await Harness.StartAsync();
