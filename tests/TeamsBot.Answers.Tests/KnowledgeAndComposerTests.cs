@@ -75,6 +75,15 @@ public class KnowledgeAndComposerTests
     }
 
     [Fact]
+    public void Markers_without_a_source_are_removed_from_the_final_text()
+    {
+        var final = AnswerComposer.FinalMessage("Yes [1]. Also [3] and [2].", [new Passage("Doc", "S", "body", "d.md", null, 1), new Passage("Doc", "T", "b", "d.md", null, 1)], true);
+        Assert.Equal("Yes [1]. Also and [2].", final.Text);
+        Assert.Equal("No sources here.", AnswerComposer.FinalMessage("No sources here [1].", [], true).Text);
+        Assert.Equal("Use items[3] in code [1].", AnswerComposer.FinalMessage("Use items[3] in code [1].", [new Passage("Doc", "S", "body", "d.md", null, 1)], true).Text);
+    }
+
+    [Fact]
     public void Final_message_has_exactly_one_root_entity_and_the_default_feedback_loop_only()
     {
         var final = AnswerComposer.FinalMessage("Answer [1]", [new Passage("Doc", "S", "body", "d.md", null, 1)], aiGenerated: true);

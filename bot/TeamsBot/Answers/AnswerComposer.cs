@@ -47,8 +47,12 @@ public static partial class AnswerComposer
         return messages;
     }
 
-    [GeneratedRegex(@"\[(\d{1,2})\]")]
+    // A citation marker stands after a space or punctuation, never right after an identifier (code such as items[1]).
+    [GeneratedRegex(@"(?<![\w\])])\[(\d{1,2})\]")]
     private static partial Regex CitationMarker();
+
+    [GeneratedRegex(@"(?:[ \t]|(?<![\w\])]))\[(\d{1,2})\]")]
+    private static partial Regex MarkerWithSpace();
 
     /// <summary>Teams citations for the <c>[n]</c> markers the text actually uses (in order of position, at most 10).</summary>
     public static IReadOnlyList<Citation> Citations(string text, IReadOnlyList<Passage> passages)
@@ -77,8 +81,14 @@ public static partial class AnswerComposer
             Citation = citations.Count > 0 ? citations : null,
         });
 
+    /// <summary>Removes <c>[n]</c> markers that name no source (a model may invent one), so no dangling marker is shown.</summary>
+    public static string DropUnknownMarkers(string text, int sourceCount) =>
+        MarkerWithSpace().Replace(text, m => int.Parse(m.Groups[1].Value) is var n && n >= 1 && n <= sourceCount ? m.Value : "");
+
     /// <summary>The final message: text, one root entity, feedback buttons.</summary>
-    public static Activity FinalMessage(string text, IReadOnlyList<Passage> passages, bool aiGenerated) => new()
+    public static Activity FinalMessage(string text, IReadOnlyList<Passage> passages, bool aiGenerated) => FinalMessageCore(DropUnknownMarkers(text, passages.Count), passages, aiGenerated);
+
+    private static Activity FinalMessageCore(string text, IReadOnlyList<Passage> passages, bool aiGenerated) => new()
     {
         Type = ActivityTypes.Message,
         Text = text,

@@ -57,7 +57,8 @@ internal sealed class AnswerHandler(
         var client = model.Client;
         if (client is null)
         {
-            await EndAsync(stream, AnswerComposer.FinalMessage(AnswerComposer.OfflineAnswer(passages, null, AnswerComposer.NotConfiguredLine), passages, aiGenerated: false));
+            var quoted = OfflinePassages(passages);
+            await EndAsync(stream, AnswerComposer.FinalMessage(AnswerComposer.OfflineAnswer(quoted, null, AnswerComposer.NotConfiguredLine), quoted, aiGenerated: false));
             return;
         }
 
@@ -70,8 +71,9 @@ internal sealed class AnswerHandler(
         switch (outcome.Kind)
         {
             case Outcome.Failed:
+                var quoted = OfflinePassages(passages);
                 await EndAsync(stream, AnswerComposer.FinalMessage(
-                    AnswerComposer.OfflineAnswer(passages, AnswerComposer.ModelUnavailableLine, null), passages, aiGenerated: false));
+                    AnswerComposer.OfflineAnswer(quoted, AnswerComposer.ModelUnavailableLine, null), quoted, aiGenerated: false));
                 return;
             case Outcome.StoppedByUser:
                 // Teams has ended the stream; it refuses a final message. Keep what the user saw as context.
@@ -88,6 +90,10 @@ internal sealed class AnswerHandler(
         await EndAsync(stream, AnswerComposer.FinalMessage(text, passages, aiGenerated: true));
         await memory.RememberAsync(conversationId, question, outcome.Text, CancellationToken.None);
     }
+
+    /// <summary>Quotes only strong matches (at least half the best score): a model can ignore a weak source, a quote can't.</summary>
+    private static IReadOnlyList<Passage> OfflinePassages(IReadOnlyList<Passage> passages) =>
+        passages.Count == 0 ? passages : passages.Where(p => p.Score >= passages[0].Score / 2).Take(3).ToList();
 
     private enum Outcome { Completed, Failed, Interrupted, StoppedByUser, TimeLimit }
 

@@ -55,8 +55,8 @@ public sealed class KnowledgeBase : IDisposable
 
     public void Warm() => _ = _index.Value;
 
-    /// <summary>The best passages for a question, best first; weak matches (under a third of the best score) are dropped.</summary>
-    public IReadOnlyList<Passage> Search(string question, int max)
+    /// <summary>The best passages for a question, best first; matches scoring under <paramref name="minShareOfBest"/> of the best are dropped.</summary>
+    public IReadOnlyList<Passage> Search(string question, int max, float minShareOfBest = 1f / 3)
     {
         var index = _index.Value;
         if (index.Count == 0 || string.IsNullOrWhiteSpace(question) || max <= 0) return [];
@@ -74,7 +74,7 @@ public sealed class KnowledgeBase : IDisposable
         if (top.ScoreDocs.Length == 0) return [];
         var best = top.ScoreDocs[0].Score;
         return top.ScoreDocs
-            .Where(d => d.Score >= best / 3)
+            .Where(d => d.Score >= best * minShareOfBest)
             .Select(d => index.Passages[int.Parse(index.Searcher.Doc(d.Doc).Get("n"))] with { Score = d.Score })
             .ToList();
     }
