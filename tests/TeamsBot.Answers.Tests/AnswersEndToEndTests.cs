@@ -303,6 +303,36 @@ public class AnswersEndToEndTests
         Assert.Equal(3, h.Model.Requests.Count);
     }
 
+    private sealed class TestAgency : IAnswerContextProvider
+    {
+        public ValueTask<AnswerContext> GetAsync(Activity activity, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new AnswerContext("gsa", "General Services Administration", "Refer procurement questions to the acquisition office."));
+    }
+
+    [Fact]
+    public async Task Agency_context_from_the_directory_seam_reaches_the_prompt_and_feedback()
+    {
+        var connector = await FakeConnector.StartAsync();
+        await using var model = await FakeOpenAI.StartAsync();
+        await using var bot = await BotApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Model:Provider"] = "Compatible", ["Model:Endpoint"] = model.BaseUrl, ["Model:Name"] = "gpt-test",
+        }, b => b.Services.AddSingleton<IAnswerContextProvider, TestAgency>());
+        await using var _ = connector;
+        await bot.SendAsync(TestActivities.Message(connector.ServiceUrl, AccessQuestion));
+        await connector.WaitForAsync(r => r.Any(x => x.IsSend && x.Activity?.Type == ActivityTypes.Message));
+        var system = model.Requests.Single().Messages[0].Content;
+        Assert.Contains("The user works at General Services Administration.", system);
+        Assert.Contains("Refer procurement questions to the acquisition office.", system);
+
+        var invoke = TestActivities.Invoke(connector.ServiceUrl, "message/submitAction", new { actionName = "feedback", actionValue = new { reaction = "like" } })
+            with { ReplyToId = "activity-9" };
+        Assert.Equal(HttpStatusCode.OK, (await bot.SendAsync(invoke)).StatusCode);
+        await using var ctx = await bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync();
+        var row = await ctx.Set<AnswerFeedback>().SingleAsync();
+        Assert.Equal(("gsa", "General Services Administration", "like"), (row.AgencyId, row.AgencyName, row.Reaction));
+    }
+
     [Fact]
     public async Task Feedback_invoke_is_stored_without_prompt_or_answer_and_answered_200_empty()
     {

@@ -64,7 +64,7 @@ internal sealed class AnswerHandler(
 
         var conversationId = context.Activity.Conversation!.Id!;
         var who = await contexts.GetAsync(context.Activity, cancellationToken);
-        var history = await memory.RecallAsync(conversationId, cancellationToken);
+        var history = await RecallAsync(conversationId);
         var prompt = AnswerComposer.BuildPrompt(question, passages, who, history);
 
         var outcome = await GenerateAsync(client, prompt, stream);
@@ -78,7 +78,7 @@ internal sealed class AnswerHandler(
             case Outcome.StoppedByUser:
                 // Teams has ended the stream; it refuses a final message. Keep what the user saw as context.
                 logger.LogInformation("Answer stopped by the user after {Updates} updates", stream.UpdatesSent);
-                if (outcome.Text.Length > 0) await memory.RememberAsync(conversationId, question, outcome.Text, CancellationToken.None);
+                if (outcome.Text.Length > 0) await RememberAsync(conversationId, question, outcome.Text);
                 return;
         }
 
@@ -88,7 +88,27 @@ internal sealed class AnswerHandler(
         else if (text.Length == 0) text = "The AI model returned an empty answer. Please rephrase your question and try again.";
 
         await EndAsync(stream, AnswerComposer.FinalMessage(text, passages, aiGenerated: true));
-        await memory.RememberAsync(conversationId, question, outcome.Text, CancellationToken.None);
+        await RememberAsync(conversationId, question, outcome.Text);
+    }
+
+    // Memory is a convenience: if the store fails, answer without it rather than fail the turn.
+    private async Task<IReadOnlyList<ChatMessage>> RecallAsync(string conversationId)
+    {
+        try { return await memory.RecallAsync(conversationId, CancellationToken.None); }
+        catch (Exception e)
+        {
+            logger.LogWarning("Conversation memory unavailable, answering without it: {Error}", e.GetType().Name);
+            return [];
+        }
+    }
+
+    private async Task RememberAsync(string conversationId, string question, string answer)
+    {
+        try { await memory.RememberAsync(conversationId, question, answer, CancellationToken.None); }
+        catch (Exception e)
+        {
+            logger.LogWarning("Conversation memory not saved: {Error}", e.GetType().Name);
+        }
     }
 
     /// <summary>Quotes only strong matches (at least half the best score): a model can ignore a weak source, a quote can't.</summary>
