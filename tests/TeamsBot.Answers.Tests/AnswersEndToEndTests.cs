@@ -232,6 +232,35 @@ public class AnswersEndToEndTests
     }
 
     [Fact]
+    public async Task A_model_that_does_not_answer_in_time_is_abandoned_and_retried()
+    {
+        await using var h = await Harness.StartAsync(settings: new Dictionary<string, string?> { ["Model:Timeout"] = "00:00:00.500", ["Model:MaxRetries"] = "1" });
+        h.Model!.Enqueue(ModelScript.Answer("too late") with { HeaderDelay = TimeSpan.FromSeconds(10) }, ModelScript.Answer("On time [1]."));
+        var started = DateTimeOffset.UtcNow;
+        await h.AskAsync(AccessQuestion);
+        Assert.Equal("On time [1].", (await h.MessageAsync()).Text);
+        Assert.Equal(2, h.Model.Requests.Count);
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_stream_that_goes_silent_ends_with_the_partial_answer()
+    {
+        await using var h = await Harness.StartAsync(settings: new Dictionary<string, string?> { ["Model:IdleTimeout"] = "00:00:00.500" });
+        h.Model!.Enqueue(new ModelScript
+        {
+            Tokens = [(TimeSpan.Zero, "Ask your"), (TimeSpan.Zero, " coordinator [1]."), (TimeSpan.FromSeconds(10), " never sent")],
+        });
+        var started = DateTimeOffset.UtcNow;
+        await h.AskAsync(AccessQuestion);
+        var final = await h.MessageAsync();
+        Assert.StartsWith("Ask your coordinator [1].", final.Text);
+        Assert.Contains("interrupted", final.Text);
+        Assert.DoesNotContain("never sent", final.Text);
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task Mid_stream_disconnect_keeps_the_partial_answer_and_says_so()
     {
         await using var h = await Harness.StartAsync();
@@ -362,5 +391,9 @@ public class AnswersEndToEndTests
         Assert.True(DateTime.UtcNow - rows[0].CreatedAtUtc < TimeSpan.FromMinutes(1));
         Assert.Equal(("like", "activity-43", (string?)null), (rows[1].Reaction, rows[1].MessageId, rows[1].Comment)); // protected comment dropped
         Assert.Empty(h.Connector.SentActivities); // the invoke reply is the HTTP response; nothing posted
+
+        var report = await h.Bot.Services.GetRequiredService<AnswerFeedbackReport>().ByAgencyAsync(DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1));
+        var all = Assert.Single(report); // no directory slice yet: one "unknown agency" group
+        Assert.Equal((1, 1, 0.5), (all.Likes, all.Dislikes, all.PositiveShare));
     }
 }

@@ -16,6 +16,8 @@ public sealed record ModelScript
     public IReadOnlyList<(TimeSpan Delay, string Token)> Tokens { get; init; } = [];
     /// <summary>Abort the connection after this many tokens (no finish chunk, no [DONE]).</summary>
     public int? DisconnectAfter { get; init; }
+    /// <summary>Wait this long before sending the response headers (a model that hangs).</summary>
+    public TimeSpan HeaderDelay { get; init; }
 
     public static ModelScript Answer(string text, TimeSpan? every = null, int? disconnectAfter = null) => new()
     {
@@ -95,6 +97,11 @@ public sealed class FakeOpenAI : IAsyncDisposable
         _requests.Enqueue(new ModelRequest(http.Request.Method, http.Request.Path + http.Request.QueryString,
             http.Request.Headers.Authorization.ToString(), http.Request.Headers["api-key"].ToString(), body, DateTimeOffset.UtcNow));
         var script = _scripts.TryDequeue(out var s) ? s : Default;
+        if (script.HeaderDelay > TimeSpan.Zero)
+        {
+            try { await Task.Delay(script.HeaderDelay, http.RequestAborted); }
+            catch (OperationCanceledException) { return; }
+        }
 
         if (script.Status != 200)
         {

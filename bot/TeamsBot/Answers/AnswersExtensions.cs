@@ -37,6 +37,7 @@ public static class AnswersExtensions
         services.AddSingleton<ContentGuard>();
         services.AddSingleton<UserRateLimiter>();
         services.AddSingleton<ConversationMemory>();
+        services.AddSingleton<AnswerFeedbackReport>();
         services.TryAddSingleton<IAnswerContextProvider, NoAgencyContextProvider>();
         services.AddHostedService<KnowledgeWarmup>();
         services.AddHostedService<MemoryCleanupService>();
