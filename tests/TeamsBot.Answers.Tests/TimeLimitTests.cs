@@ -30,6 +30,49 @@ public class TimeLimitTests
         public void Dispose() { }
     }
 
+    /// <summary>A model that never says anything.</summary>
+    private sealed class SilentModel : IChatClient
+    {
+        public readonly TaskCompletionSource Called = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+            [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            Called.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield break;
+        }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task A_model_silent_until_the_time_limit_gives_the_offline_answer_in_group_chats_too()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var model = new SilentModel();
+        await using var connector = await FakeConnector.StartAsync();
+        await using var bot = await BotApp.StartAsync(customize: b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(time);
+            b.Services.AddSingleton(new ModelClient(model, new ModelOptions { Provider = "Compatible" }));
+        });
+        _ = bot.SendAsync(TestActivities.Message(connector.ServiceUrl, "How do I get access?", ConversationTypes.GroupChat, "19:group@thread.v2"));
+        await model.Called.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        for (var i = 0; i < 115 && connector.SentActivities.Count == 0; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+        await connector.WaitForSendsAsync(1, TimeSpan.FromSeconds(15));
+        var final = Assert.Single(connector.SentActivities);
+        Assert.StartsWith(AnswerComposer.ModelUnavailableLine, final.Text);
+    }
+
     [Fact]
     public async Task A_stream_never_outlives_two_minutes()
     {

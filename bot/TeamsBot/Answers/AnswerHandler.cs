@@ -68,6 +68,8 @@ internal sealed class AnswerHandler(
         var prompt = AnswerComposer.BuildPrompt(question, passages, who, history);
 
         var outcome = await GenerateAsync(client, prompt, stream);
+        // Out of time before the model said anything (e.g. long retries): the offline answer is better than nothing.
+        if (outcome is { Kind: Outcome.TimeLimit, Text.Length: 0 }) outcome = outcome with { Kind = Outcome.Failed };
         switch (outcome.Kind)
         {
             case Outcome.Failed:
