@@ -1,6 +1,5 @@
 using TeamsBot;
 
-var app = TeamsBotApplication.Build(args);
-return await app.RunWithConfigurationCheckAsync();
+return await HostingExtensions.RunWithConfigurationCheckAsync(() => TeamsBotApplication.Build(args));
 
 public partial class Program;

@@ -1,3 +1,4 @@
+using TeamsBot.Agencies;
 using TeamsBot.Answers;
 using TeamsBot.Conversations;
 using TeamsBot.Protocol.Hosting;
@@ -17,6 +18,7 @@ public static class TeamsBotApplication
         builder.AddTeamsBotProtocol();
         builder.AddStorage();
         builder.AddConversations();
+        builder.AddDirectory();
         builder.AddAnswers();
         customize?.Invoke(builder);
 

@@ -363,6 +363,25 @@ public class AnswersEndToEndTests
     }
 
     [Fact]
+    public async Task Agency_from_the_directory_slice_and_its_configured_rules_reach_the_prompt()
+    {
+        // Sample directory: alex.rivera@gsa.gov (object id ...0001, tenant 5a3b1e00-...) maps to GSA by mail domain.
+        await using var h = await Harness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Answers:AgencyRules:gsa"] = "Point acquisition questions to the GSA Acquisition Gateway.",
+        });
+        var activity = TestActivities.Message(h.Connector.ServiceUrl, AccessQuestion, aadObjectId: "00000000-0000-4000-8000-000000000001") with
+        {
+            Conversation = new ConversationAccount { Id = "a:gsa-chat", ConversationType = ConversationTypes.Personal, TenantId = "5a3b1e00-0000-4000-8000-00000000d1a0" },
+        };
+        await h.Bot.SendAsync(activity);
+        await h.MessageAsync();
+        var system = h.Model!.Requests.Single().Messages[0].Content;
+        Assert.Contains("The user works at General Services Administration.", system);
+        Assert.Contains("Point acquisition questions to the GSA Acquisition Gateway.", system);
+    }
+
+    [Fact]
     public async Task Feedback_invoke_is_stored_without_prompt_or_answer_and_answered_200_empty()
     {
         await using var h = await Harness.StartAsync(withModel: false);

@@ -93,10 +93,12 @@ public sealed class FakeConnector : IAsyncDisposable
     {
         using var reader = new StreamReader(http.Request.Body);
         var body = await reader.ReadToEndAsync();
-        var path = http.Request.Path.Value ?? "";
+        // The raw target keeps the escaping the bot used (ids like "19:x@thread.v2" must be escaped on the wire).
+        var rawTarget = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.Value ?? "";
+        var path = rawTarget.Split('?')[0];
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         var conversationId = segments.Length >= 3 && segments[1] == "conversations" ? segments[2] : null;
-        var request = new ConnectorRequest(http.Request.Method, path + http.Request.QueryString, http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null,
+        var request = new ConnectorRequest(http.Request.Method, rawTarget, http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null,
             body, _time.GetUtcNow(), conversationId);
         _requests.Enqueue(request);
 

@@ -20,7 +20,7 @@ internal sealed class ConversationPacer : IDisposable
             {
                 PermitLimit = l.Permits,
                 Window = l.Window,
-                SegmentsPerWindow = l.Window < TimeSpan.FromSeconds(10) ? 4 : 10,
+                SegmentsPerWindow = 10,
                 QueueLimit = 10_000,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 AutoReplenishment = true,

@@ -172,11 +172,22 @@ public sealed class BotEndpoint(
             catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException or FormatException)
             { return (null, "The body is not a valid activity."); }
             if (activity is null) return (null, "The body is not an activity.");
-            if (TrustedServiceUrls.Normalize(activity.ServiceUrl) is null) return (null, "The activity has no valid 'serviceUrl'.");
+            if (TrustedServiceUrls.Normalize(activity.ServiceUrl) is null || activity.ServiceUrl!.Length > MaxUrlLength)
+                return (null, "The activity has no valid 'serviceUrl'.");
             if (string.IsNullOrWhiteSpace(activity.Conversation?.Id)) return (null, "The activity has no 'conversation.id'.");
+            // Ids travel in connector URLs and database keys: real Teams ids are a few hundred characters at most.
+            foreach (var (name, value) in new[] { ("id", activity.Id), ("conversation.id", activity.Conversation.Id), ("from.id", activity.From?.Id),
+                         ("recipient.id", activity.Recipient?.Id), ("replyToId", activity.ReplyToId), ("conversation.tenantId", activity.Conversation.TenantId),
+                         ("from.aadObjectId", activity.From?.AadObjectId), ("channelId", activity.ChannelId) })
+            {
+                if (value is { Length: > MaxIdLength }) return (null, $"The activity's '{name}' is longer than {MaxIdLength} characters.");
+            }
             return (activity, null);
         }
     }
+
+    internal const int MaxIdLength = 1024;
+    internal const int MaxUrlLength = 2048;
 
     private static string Describe(JsonException e) => e.Path is { Length: > 0 } path ? $"wrong value at {path}" : "wrong value";
 

@@ -23,10 +23,11 @@ public sealed class StreamingResponse : IAsyncDisposable
     private readonly StringBuilder _text = new();
     private readonly object _gate = new();
     private readonly CancellationTokenSource _cancel;
-    // Canceled by EndAsync so a flush loop waiting out the update interval exits at once and the final message isn't delayed.
-    private readonly CancellationTokenSource _endRequested = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
+    // Cancelled when the stream ends: wakes the flush loop from its wait.
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _loopToken;
     private Task? _flushLoop;
     private int _sequence;
     private int _sentLength = -1;
@@ -39,6 +40,7 @@ public sealed class StreamingResponse : IAsyncDisposable
         _time = time;
         CanStream = canStream;
         _cancel = new CancellationTokenSource(MaxDuration - FinalMargin, time);
+        _loopToken = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, _stop.Token);
     }
 
     /// <summary>False outside 1:1 chats: updates are buffered and only the final message is sent.</summary>
@@ -96,11 +98,7 @@ public sealed class StreamingResponse : IAsyncDisposable
             _ended = true;
             loop = _flushLoop;
         }
-        await _endRequested.CancelAsync().ConfigureAwait(false);
-        if (_changed.CurrentCount == 0)
-        {
-            try { _changed.Release(); } catch (SemaphoreFullException) { }
-        }
+        await _stop.CancelAsync().ConfigureAwait(false);
         if (loop is not null) await loop.ConfigureAwait(false);
 
         var message = final with { Type = ActivityTypes.Message, Text = final.Text ?? Text };
@@ -127,15 +125,18 @@ public sealed class StreamingResponse : IAsyncDisposable
 
     private async Task FlushLoopAsync()
     {
-        using var waitCancel = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token, _endRequested.Token);
+        var token = _loopToken.Token;
         while (true)
         {
-            await _changed.WaitAsync().ConfigureAwait(false);
-            var wait = _lastSent + UpdateInterval - _time.GetUtcNow();
-            if (wait > TimeSpan.Zero)
+            try
             {
-                try { await Task.Delay(wait, _time, waitCancel.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { return; }
+                await _changed.WaitAsync(token).ConfigureAwait(false);
+                var wait = _lastSent + UpdateInterval - _time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
             string text;
             lock (_gate)
@@ -189,13 +190,10 @@ public sealed class StreamingResponse : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         lock (_gate) _ended = true;
-        if (_changed.CurrentCount == 0)
-        {
-            try { _changed.Release(); } catch (SemaphoreFullException) { }
-        }
-        await _endRequested.CancelAsync().ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
         if (_flushLoop is not null) await _flushLoop.ConfigureAwait(false);
+        _loopToken.Dispose();
+        _stop.Dispose();
         _cancel.Dispose();
-        _endRequested.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using TeamsBot.Agencies;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
 
@@ -38,7 +39,11 @@ public static class AnswersExtensions
         services.AddSingleton<UserRateLimiter>();
         services.AddSingleton<ConversationMemory>();
         services.AddSingleton<AnswerFeedbackReport>();
-        services.TryAddSingleton<IAnswerContextProvider, NoAgencyContextProvider>();
+        // The directory slice, when composed, tells the user's agency; otherwise answers carry no agency context.
+        services.TryAddSingleton<IAnswerContextProvider>(sp =>
+            sp.GetService<IAgencyDirectory>() is not null && sp.GetService<IAgencyRegistry>() is not null
+                ? ActivatorUtilities.CreateInstance<DirectoryAnswerContextProvider>(sp)
+                : new NoAgencyContextProvider());
         services.AddHostedService<KnowledgeWarmup>();
         services.AddHostedService<MemoryCleanupService>();
 

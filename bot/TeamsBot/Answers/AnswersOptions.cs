@@ -58,6 +58,8 @@ public sealed class AnswersOptions
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromHours(1);
     /// <summary>Admin-configured regular expressions; a match is refused like built-in protected content.</summary>
     public List<string> BlockedPatterns { get; set; } = [];
+    /// <summary>Per-agency system prompt additions, keyed by agency id (<c>Answers:AgencyRules:gsa</c>).</summary>
+    public Dictionary<string, string> AgencyRules { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     internal static bool IsValidRegex(string pattern)
     {

@@ -13,11 +13,12 @@ public static class HostingExtensions
         return app;
     }
 
-    /// <summary>Runs the app; invalid configuration stops it at startup with one line per problem (exit code 2).</summary>
-    public static async Task<int> RunWithConfigurationCheckAsync(this WebApplication app)
+    /// <summary>Builds and runs the app; invalid configuration stops it at startup with one line per problem (exit code 2).</summary>
+    public static async Task<int> RunWithConfigurationCheckAsync(Func<WebApplication> build)
     {
         try
         {
+            await using var app = build();
             await app.RunAsync();
             return 0;
         }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace TeamsBot.Storage;
 
@@ -10,4 +11,12 @@ public sealed class TeamsBotDbContext(DbContextOptions<TeamsBotDbContext> option
 {
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(TeamsBotDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type: store DateTimeOffset (always UTC here) as a sortable integer so queries can
+        // compare and order by time. PostgreSQL keeps its native timestamptz.
+        if (Database.IsSqlite())
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+    }
 }

@@ -1,0 +1,75 @@
+namespace TeamsBot.Agencies;
+
+/// <summary><c>Directory:*</c> settings.</summary>
+public sealed class DirectoryOptions
+{
+    public const string Section = "Directory";
+    public const string SourceFile = "File";
+    public const string SourceGraph = "Graph";
+
+    /// <summary><c>File</c> (default: the shipped sample) or <c>Graph</c>.</summary>
+    public string Source { get; set; } = SourceFile;
+
+    /// <summary>JSON or CSV directory of users (and groups, JSON only) for <c>Source=File</c>. Relative to the content root, then the app folder.</summary>
+    public string File { get; set; } = "Directory/Data/directory.json";
+
+    /// <summary>Agency registry loaded into the database on first start (when the database has no agency yet).</summary>
+    public string AgenciesFile { get; set; } = "Directory/Data/agencies.json";
+
+    /// <summary>Rule order; default Tenant, Attribute, Domain, Group. Leave a rule out to disable it.</summary>
+    public string[]? Rules { get; set; }
+
+    /// <summary>How long a resolved user is served from the database cache before it is looked up again.</summary>
+    public TimeSpan CacheTtl { get; set; } = TimeSpan.FromHours(12);
+
+    public DirectorySyncOptions Sync { get; set; } = new();
+
+    public IReadOnlyList<string> EffectiveRules => Rules is { Length: > 0 } r ? r : AgencyRuleKind.All;
+}
+
+/// <summary><c>Directory:Sync:*</c>: the background users delta sync that keeps the cache fresh.</summary>
+public sealed class DirectorySyncOptions
+{
+    /// <summary>Null (default) = on for <c>Source=Graph</c>, off for <c>File</c>.</summary>
+    public bool? Enabled { get; set; }
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary><c>Graph:*</c>: app-only access to Microsoft Graph.</summary>
+public sealed class GraphOptions
+{
+    public const string Section = "Graph";
+
+    /// <summary>
+    /// Graph root: <c>https://graph.microsoft.com</c> (public, GCC), <c>https://graph.microsoft.us</c> (GCC High),
+    /// <c>https://dod-graph.microsoft.us</c> (DoD). <c>/v1.0</c> is appended when no version is given. The token scope is <c>{root}/.default</c>.
+    /// </summary>
+    public string BaseUrl { get; set; } = "https://graph.microsoft.com";
+    public string? TenantId { get; set; }
+    public string? ClientId { get; set; }
+    public string? ClientSecret { get; set; }
+    /// <summary>Certificate with private key for the app registration, instead of a secret: PFX/P12 (with <see cref="CertificatePassword"/>) or PEM (certificate and key in one file).</summary>
+    public string? CertificatePath { get; set; }
+    public string? CertificatePassword { get; set; }
+    /// <summary>Entra login host; default from the base URL (<c>login.microsoftonline.us</c> for <c>*.microsoft.us</c>).</summary>
+    public string? AuthorityHost { get; set; }
+
+    /// <summary>Base URL with the API version, e.g. <c>https://graph.microsoft.us/v1.0</c>.</summary>
+    public string ApiBaseUrl
+    {
+        get
+        {
+            var uri = new Uri(BaseUrl.TrimEnd('/'));
+            return uri.AbsolutePath is "/" or "" ? $"{uri.GetLeftPart(UriPartial.Authority)}/v1.0" : BaseUrl.TrimEnd('/');
+        }
+    }
+
+    /// <summary>App-only scope: <c>{scheme}://{host}/.default</c>.</summary>
+    public string Scope => new Uri(BaseUrl).GetLeftPart(UriPartial.Authority) + "/.default";
+
+    public Uri EffectiveAuthorityHost => AuthorityHost is { Length: > 0 } a
+        ? new Uri(a)
+        : new Uri(BaseUrl).Host.EndsWith(".microsoft.us", StringComparison.OrdinalIgnoreCase)
+            ? Azure.Identity.AzureAuthorityHosts.AzureGovernment
+            : Azure.Identity.AzureAuthorityHosts.AzurePublicCloud;
+}

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph;
+using Microsoft.Graph.Models;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Kiota.Authentication.Azure;
+
+namespace TeamsBot.Agencies;
+
+/// <summary>
+/// The credential the Graph client authenticates with, per tenant. The default is app-only (client secret or certificate)
+/// against the cloud's Entra login host; tests substitute a credential that returns a fixed token so the real
+/// <see cref="GraphServiceClient"/> talks to a local fake Graph over http://127.0.0.1.
+/// </summary>
+internal interface IGraphCredentialFactory
+{
+    TokenCredential Create(string tenantId);
+}
+
+internal sealed class EntraCredentialFactory(IOptions<GraphOptions> options) : IGraphCredentialFactory
+{
+    public TokenCredential Create(string tenantId)
+    {
+        var o = options.Value;
+        var credentialOptions = new ClientCertificateCredentialOptions { AuthorityHost = o.EffectiveAuthorityHost };
+        if (o.CertificatePath is { Length: > 0 } path)
+        {
+            var certificate = Path.GetExtension(path).Equals(".pem", StringComparison.OrdinalIgnoreCase)
+                ? X509Certificate2.CreateFromPemFile(path)
+                : X509CertificateLoader.LoadPkcs12FromFile(path, o.CertificatePassword);
+            return new ClientCertificateCredential(tenantId, o.ClientId, certificate, credentialOptions);
+        }
+        return new ClientSecretCredential(tenantId, o.ClientId, o.ClientSecret, new ClientSecretCredentialOptions { AuthorityHost = o.EffectiveAuthorityHost });
+    }
+}
+
+/// <summary>One <see cref="GraphServiceClient"/> per tenant (the SDK's default pipeline: retry handler honouring Retry-After, redirect, compression).</summary>
+internal sealed class GraphClients(IGraphCredentialFactory credentials, IOptions<GraphOptions> options) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, GraphServiceClient> _clients = new(StringComparer.OrdinalIgnoreCase);
+
+    public GraphServiceClient For(string tenantId) => _clients.GetOrAdd(tenantId, Create);
+
+    private GraphServiceClient Create(string tenantId)
+    {
+        var o = options.Value;
+        // The token is attached only for the configured Graph host (never for a host a nextLink might name).
+        var auth = new AzureIdentityAuthenticationProvider(credentials.Create(tenantId), [new Uri(o.BaseUrl).Host], null, true, o.Scope);
+        return new GraphServiceClient(auth, o.ApiBaseUrl);
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in _clients.Values) c.Dispose();
+    }
+}
+
+/// <summary>
+/// Users from Microsoft Graph (app-only). Needs the application permissions User.Read.All, GroupMember.Read.All and
+/// MailboxSettings.Read. Lists page with <c>$top=999</c> and <c>@odata.nextLink</c>; lookups go in <c>$batch</c> requests of
+/// 20; only the fields the rules need are selected.
+/// </summary>
+internal sealed class GraphDirectorySource(GraphClients clients, IOptions<GraphOptions> options, TimeProvider time, ILogger<GraphDirectorySource> logger) : IDirectorySource
+{
+    internal static readonly string[] UserFields =
+        ["id", "userPrincipalName", "mail", "displayName", "companyName", "department", "employeeOrgData", "userType", "accountEnabled"];
+    private const int PageSize = 999;
+    private const int MaxBatchRetries = 4;
+
+    public string? DefaultTenantId => options.Value.TenantId;
+
+    public async Task<SourceUser?> GetUserAsync(string tenantId, string idOrUpn, CancellationToken cancellationToken) =>
+        (await GetUsersAsync(tenantId, [idOrUpn], cancellationToken))[idOrUpn];
+
+    public async Task<IReadOnlyDictionary<string, SourceUser?>> GetUsersAsync(string tenantId, IReadOnlyList<string> idsOrUpns, CancellationToken cancellationToken)
+    {
+        var client = clients.For(tenantId);
+        var keys = idsOrUpns.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        // Two steps per user: the user (selected fields) and its mailbox time zone (may fail: no mailbox, no permission).
+        var steps = new Dictionary<string, Func<Microsoft.Kiota.Abstractions.RequestInformation>>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var key = keys[i];
+            steps[$"u{i}"] = () => client.Users[key].ToGetRequestInformation(c => c.QueryParameters.Select = UserFields);
+            steps[$"m{i}"] = () => client.Users[key].MailboxSettings.ToGetRequestInformation(c => c.QueryParameters.Select = ["timeZone"]);
+        }
+        var responses = await SendBatchAsync(client, steps, cancellationToken);
+        var result = new Dictionary<string, SourceUser?>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var (status, user) = await responses.ReadAsync<User>($"u{i}");
+            if (status == HttpStatusCode.NotFound) { result[keys[i]] = null; continue; }
+            if (user is null) throw new GraphLookupException($"Graph user lookup failed with status {(int)status}");
+            var (_, mailbox) = await responses.ReadAsync<MailboxSettings>($"m{i}");
+            result[keys[i]] = ToSource(user, tenantId) with { TimeZone = mailbox?.TimeZone };
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> GetGroupIdsAsync(string tenantId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
+    {
+        var client = clients.For(tenantId);
+        var ids = userIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var steps = ids.Select((id, i) => (Key: $"g{i}", Build: (Func<Microsoft.Kiota.Abstractions.RequestInformation>)(() =>
+            client.Users[id].TransitiveMemberOf.ToGetRequestInformation(c => { c.QueryParameters.Select = ["id"]; c.QueryParameters.Top = PageSize; }))))
+            .ToDictionary(s => s.Key, s => s.Build);
+        var responses = await SendBatchAsync(client, steps, cancellationToken);
+        var result = new Dictionary<string, IReadOnlySet<string>>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var (status, page) = await responses.ReadAsync<DirectoryObjectCollectionResponse>($"g{i}");
+            var groups = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            while (page is not null)
+            {
+                foreach (var o in page.Value ?? []) if (o.Id is not null) groups.Add(o.Id);
+                page = page.OdataNextLink is { } next
+                    ? await client.Users[ids[i]].TransitiveMemberOf.WithUrl(next).GetAsync(cancellationToken: cancellationToken)
+                    : null;
+            }
+            if (status != HttpStatusCode.OK && status != HttpStatusCode.NotFound)
+                throw new GraphLookupException($"Graph transitiveMemberOf failed with status {(int)status}");
+            result[ids[i]] = groups;
+        }
+        return result;
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<SourceUser>> GetTenantUsersAsync(string tenantId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var client = clients.For(tenantId);
+        var page = await client.Users.GetAsync(c => { c.QueryParameters.Select = UserFields; c.QueryParameters.Top = PageSize; }, cancellationToken);
+        while (page is not null)
+        {
+            yield return (page.Value ?? []).Select(u => ToSource(u, tenantId)).ToList();
+            page = page.OdataNextLink is { } next ? await client.Users.WithUrl(next).GetAsync(cancellationToken: cancellationToken) : null;
+        }
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<SourceUser>> GetGroupMembersAsync(string tenantId, string groupId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var client = clients.For(tenantId);
+        var members = client.Groups[groupId].TransitiveMembers.GraphUser;
+        UserCollectionResponse? page;
+        try
+        {
+            page = await members.GetAsync(c => { c.QueryParameters.Select = UserFields; c.QueryParameters.Top = PageSize; }, cancellationToken);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == 404)
+        {
+            logger.LogWarning("Group {GroupId} not found in tenant {TenantId}: audience part is empty", groupId, tenantId);
+            yield break;
+        }
+        while (page is not null)
+        {
+            yield return (page.Value ?? []).Select(u => ToSource(u, tenantId)).ToList();
+            page = page.OdataNextLink is { } next ? await members.WithUrl(next).GetAsync(cancellationToken: cancellationToken) : null;
+        }
+    }
+
+    public async Task<DeltaPage> GetDeltaPageAsync(string tenantId, string? link, CancellationToken cancellationToken)
+    {
+        var delta = clients.For(tenantId).Users.Delta;
+        try
+        {
+            var response = link is null
+                ? await delta.GetAsDeltaGetResponseAsync(c => c.QueryParameters.Select = UserFields, cancellationToken)
+                : await delta.WithUrl(link).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
+            var changed = new List<SourceUser>();
+            var removed = new List<string>();
+            foreach (var u in response?.Value ?? [])
+            {
+                if (u.Id is null) continue;
+                if (u.AdditionalData?.ContainsKey("@removed") == true) removed.Add(u.Id);
+                else changed.Add(ToSource(u, tenantId));
+            }
+            return new DeltaPage(changed, removed, response?.OdataNextLink, response?.OdataDeltaLink);
+        }
+        catch (ODataError e) when (e.ResponseStatusCode == 410 || e.Error?.Code is "syncStateNotFound" or "resyncRequired")
+        {
+            throw new DeltaExpiredException($"delta link no longer accepted ({e.Error?.Code ?? e.ResponseStatusCode.ToString()})");
+        }
+    }
+
+    internal static SourceUser ToSource(User u, string tenantId) => new()
+    {
+        Id = u.Id ?? throw new GraphLookupException("Graph returned a user without id"),
+        TenantId = tenantId,
+        UserPrincipalName = u.UserPrincipalName,
+        Mail = u.Mail,
+        DisplayName = u.DisplayName,
+        CompanyName = u.CompanyName,
+        Department = u.Department,
+        Division = u.EmployeeOrgData?.Division,
+        UserType = u.UserType,
+        AccountEnabled = u.AccountEnabled,
+    };
+
+    /// <summary>
+    /// Sends the steps in <c>$batch</c> requests of 20 (the SDK splits). Throttled steps (429 inside a batch, which the HTTP retry
+    /// handler cannot see) are sent again after the largest <c>Retry-After</c> they carry; a throttled batch as a whole is
+    /// retried by the SDK's retry handler.
+    /// </summary>
+    private async Task<BatchResults> SendBatchAsync(GraphServiceClient client, Dictionary<string, Func<Microsoft.Kiota.Abstractions.RequestInformation>> steps, CancellationToken cancellationToken)
+    {
+        var results = new BatchResults();
+        var pending = steps.Keys.ToList();
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var batch = new BatchRequestContentCollection(client);
+            foreach (var key in pending) await batch.AddBatchRequestStepAsync(steps[key](), key);
+            var response = await client.Batch.PostAsync(batch, cancellationToken);
+            var statuses = await response.GetResponsesStatusCodesAsync();
+            var throttled = new List<string>();
+            var wait = TimeSpan.Zero;
+            foreach (var (key, status) in statuses)
+            {
+                if (status == HttpStatusCode.TooManyRequests && attempt < MaxBatchRetries)
+                {
+                    throttled.Add(key);
+                    using var message = await response.GetResponseByIdAsync(key);
+                    var retryAfter = message.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(Math.Pow(2, attempt));
+                    if (retryAfter > wait) wait = retryAfter;
+                    continue;
+                }
+                results.Add(key, status, response);
+            }
+            pending = throttled;
+            if (pending.Count > 0)
+            {
+                logger.LogInformation("Graph throttled {Count} batch steps; retrying after {Seconds}s", pending.Count, wait.TotalSeconds);
+                await Task.Delay(wait, time, cancellationToken);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Statuses and bodies of batch steps, possibly spread over several batch responses.</summary>
+    private sealed class BatchResults
+    {
+        private readonly Dictionary<string, (HttpStatusCode Status, BatchResponseContentCollection Response)> _steps = new();
+
+        public void Add(string key, HttpStatusCode status, BatchResponseContentCollection response) => _steps[key] = (status, response);
+
+        public async Task<(HttpStatusCode Status, T? Body)> ReadAsync<T>(string key) where T : Microsoft.Kiota.Abstractions.Serialization.IParsable, new()
+        {
+            if (!_steps.TryGetValue(key, out var step)) return (HttpStatusCode.InternalServerError, default);
+            if (step.Status != HttpStatusCode.OK) return (step.Status, default);
+            return (step.Status, await step.Response.GetResponseByIdAsync<T>(key));
+        }
+    }
+}
+
+internal sealed class GraphLookupException(string message) : Exception(message);

@@ -1,0 +1,184 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using TeamsBot.Cards.Tests.Infrastructure;
+
+namespace TeamsBot.Cards.Tests.Cards;
+
+public sealed class LibraryTests
+{
+    private readonly CardLibrary _library = new();
+
+    [Fact]
+    public void Lists_every_embedded_template_and_no_sample_data()
+    {
+        string[] expected =
+        [
+            "adoption-report", "announcement", "answer-source", "broadcast-composer", "campaign-status", "error", "event-reminder",
+            "hackathon-invite", "help", "protected-content-refusal", "satisfaction-pulse", "time-saved-survey", "training-nudge",
+            "welcome", "workshop-invite",
+        ];
+        Assert.Equal(expected, _library.TemplateNames);
+    }
+
+    [Fact]
+    public void Unknown_template_name_is_an_argument_error() =>
+        Assert.Throws<ArgumentException>(() => _library.Bind("nope", new { }));
+
+    [Fact]
+    public void AddCardLibrary_registers_one_shared_instance()
+    {
+        var services = new ServiceCollection().AddCardLibrary().AddCardLibrary();
+        var descriptor = Assert.Single(services, d => d.ServiceType == typeof(CardLibrary));
+        Assert.Equal(ServiceLifetime.Singleton, descriptor.Lifetime);
+    }
+
+    [Fact]
+    public void Typed_records_and_sample_data_fill_every_binding()
+    {
+        // An unresolved binding stays in the card as "${name}" (JS engine behaviour), so any left means a record lacks a field.
+        var unresolved = SampleCards.All
+            .Select(s => (s.Id, Text: AllText(SampleCards.Bind(_library, s))))
+            .Where(x => x.Text.Contains("${", StringComparison.Ordinal))
+            .Select(x => x.Id)
+            .ToList();
+        Assert.Empty(unresolved);
+    }
+
+    [Fact]
+    public void Every_card_uses_schema_1_5()
+    {
+        foreach (var s in SampleCards.All)
+        {
+            var card = SampleCards.Bind(_library, s);
+            Assert.Equal("AdaptiveCard", card.GetProperty("type").GetString());
+            Assert.Equal("1.5", card.GetProperty("version").GetString());
+        }
+    }
+
+    [Fact]
+    public void State_changing_clicks_are_universal_actions_with_documented_verbs()
+    {
+        var verbs = new HashSet<string>();
+        foreach (var s in SampleCards.All) Collect(SampleCards.Bind(_library, s), verbs, out _);
+        Assert.Subset(CardVerbs.All.ToHashSet(), verbs);
+        // Every documented verb is used by some card (else the list lies).
+        Assert.Equal(CardVerbs.All.ToHashSet(), verbs);
+    }
+
+    [Fact]
+    public void Hackathon_invite_refreshes_per_user_and_shows_the_viewers_state()
+    {
+        var data = TypedSamples.All.OfType<EventInviteCardData>().Single(e => e.Kind == EventKind.Hackathon);
+        var full = _library.Bind(data);
+        var refresh = full.GetProperty("refresh");
+        Assert.Equal(CardVerbs.RsvpRefresh, refresh.GetProperty("action").GetProperty("verb").GetString());
+        Assert.Equal(["29:a", "29:b"], refresh.GetProperty("userIds").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["Join the waitlist"], full.GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("title").GetString()));
+
+        var registered = _library.Bind(data with { Registration = RegistrationState.Registered, SeatsLeft = 3 });
+        var actions = registered.GetProperty("actions").EnumerateArray().ToList();
+        Assert.Equal(CardVerbs.RsvpCancel, Assert.Single(actions).GetProperty("verb").GetString());
+        Assert.Contains("You're registered", AllText(registered));
+
+        var open = _library.Bind(data with { SeatsLeft = 7 });
+        var register = Assert.Single(open.GetProperty("actions").EnumerateArray());
+        Assert.Equal(CardVerbs.RsvpRegister, register.GetProperty("verb").GetString());
+        Assert.Equal("ev-2", register.GetProperty("data").GetProperty("eventId").GetString());
+        Assert.Contains("7 of 100 left", AllText(open));
+    }
+
+    [Fact]
+    public void Training_nudge_offers_try_snooze_and_stop()
+    {
+        var card = _library.Bind(TypedSamples.All.OfType<TrainingNudgeCardData>().Single());
+        var actions = card.GetProperty("actions").EnumerateArray().ToList();
+        Assert.Equal([CardVerbs.NudgeTry, CardVerbs.NudgeSnooze, CardVerbs.NudgeStop], actions.Select(a => a.GetProperty("verb").GetString()));
+        Assert.Equal("Try it", actions[0].GetProperty("title").GetString());
+        Assert.Contains("List the steps to request telework", AllText(card));
+    }
+
+    [Fact]
+    public void Announcement_shows_up_to_three_link_buttons_then_acknowledge_and_hides_acknowledge_once_done()
+    {
+        var links = Enumerable.Range(1, 3).Select(i => new AnnouncementLink($"Link {i}", new Uri($"https://l.example.gov/{i}"))).ToList();
+        var data = new AnnouncementCardData("b-9", "T", "S", "Body", "Office", DateTimeOffset.UnixEpoch, Links: links);
+        var titles = _library.Bind(data).GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("title").GetString()).ToList();
+        Assert.Equal(["Link 1", "Link 2", "Link 3", "Acknowledge"], titles);
+
+        var acked = _library.Bind(data with { Acknowledged = true });
+        Assert.DoesNotContain(acked.GetProperty("actions").EnumerateArray(), a => a.GetProperty("type").GetString() == "Action.Execute");
+        Assert.Contains("You acknowledged", AllText(acked));
+    }
+
+    [Fact]
+    public void Campaign_status_offers_cancel_only_while_running_and_resend_only_with_failures()
+    {
+        var running = new CampaignStatusCardData("c", "T", CampaignState.Running, 100, 50, 0, 50, 50, 10, 5, DateTimeOffset.UnixEpoch, true, false);
+        Assert.Equal([CardVerbs.CampaignRefresh, CardVerbs.CampaignCancel], Verbs(_library.Bind(running)));
+        var done = running with { State = CampaignState.Completed, CanCancel = false, CanResendFailed = true, Failed = 4 };
+        Assert.Equal([CardVerbs.CampaignRefresh, CardVerbs.CampaignResendFailed], Verbs(_library.Bind(done)));
+        Assert.Contains("4 people could not be reached", AllText(_library.Bind(done)));
+    }
+
+    [Fact]
+    public void Composer_shows_validation_messages_only_for_fields_in_error()
+    {
+        var ok = _library.Bind(new BroadcastComposerCardData("d", [new AudienceOption("All", "all")]));
+        Assert.False(AllText(ok).Contains("⚠", StringComparison.Ordinal));
+        var bad = _library.Bind(new BroadcastComposerCardData("d", [new AudienceOption("All", "all")], Errors: new ComposerErrors(Title: true)));
+        var text = AllText(bad);
+        Assert.Contains("Please fix the fields below", text);
+        Assert.Contains("⚠️ Enter a title", text);
+        Assert.DoesNotContain("⚠️ Write the message", text);
+    }
+
+    [Fact]
+    public void Survey_asks_the_time_saved_question_then_thanks()
+    {
+        var ask = _library.Bind(new TimeSavedSurveyCardData("s"));
+        Assert.Contains("How many minutes did the assistant save you today?", AllText(ask));
+        Assert.Equal([CardVerbs.SurveyTimeSaved], Verbs(ask));
+        var done = _library.Bind(new TimeSavedSurveyCardData("s", true, 30));
+        Assert.Contains("saved you 30 minutes today", AllText(done));
+        Assert.Empty(Verbs(done));
+    }
+
+    /// <summary>All string values of the card, unescaped (GetRawText escapes apostrophes and emoji).</summary>
+    internal static string AllText(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString()!,
+        JsonValueKind.Object => string.Join("\n", e.EnumerateObject().Select(p => AllText(p.Value))),
+        JsonValueKind.Array => string.Join("\n", e.EnumerateArray().Select(AllText)),
+        _ => "",
+    };
+
+    private static List<string> Verbs(JsonElement card)
+    {
+        var verbs = new HashSet<string>();
+        Collect(card, verbs, out var ordered, includeRefresh: false);
+        return ordered;
+    }
+
+    private static void Collect(JsonElement e, HashSet<string> verbs, out List<string> ordered, bool includeRefresh = true)
+    {
+        ordered = [];
+        Walk(e, verbs, ordered, includeRefresh);
+    }
+
+    private static void Walk(JsonElement e, HashSet<string> verbs, List<string> ordered, bool includeRefresh)
+    {
+        if (e.ValueKind == JsonValueKind.Array) { foreach (var x in e.EnumerateArray()) Walk(x, verbs, ordered, includeRefresh); return; }
+        if (e.ValueKind != JsonValueKind.Object) return;
+        if (e.TryGetProperty("type", out var t) && t.GetString() == "Action.Execute")
+        {
+            var verb = e.GetProperty("verb").GetString()!;
+            verbs.Add(verb);
+            ordered.Add(verb);
+        }
+        foreach (var p in e.EnumerateObject())
+        {
+            if (!includeRefresh && p.Name == "refresh") continue;
+            Walk(p.Value, verbs, ordered, includeRefresh);
+        }
+    }
+}

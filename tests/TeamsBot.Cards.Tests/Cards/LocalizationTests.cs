@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using TeamsBot.Cards.Tests.Infrastructure;
+
+namespace TeamsBot.Cards.Tests.Cards;
+
+public sealed partial class LocalizationTests
+{
+    private readonly CardLibrary _library = new();
+
+    private static IEnumerable<string> Texts(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.EnumerateObject().SelectMany(p => p.Name is "text" or "title" or "label" or "value" && p.Value.ValueKind == JsonValueKind.String
+            ? [p.Value.GetString()!] : Texts(p.Value)),
+        JsonValueKind.Array => e.EnumerateArray().SelectMany(Texts),
+        _ => [],
+    };
+
+    [Fact]
+    public void Spanish_locale_shows_spanish_strings()
+    {
+        var card = _library.Bind(new TimeSavedSurveyCardData("s-1"), "es-US");
+        var texts = Texts(card).ToList();
+        Assert.Contains("¿Cuántos minutos le ahorró hoy el asistente?", texts);
+        Assert.Contains("Enviar respuesta", texts);
+        Assert.DoesNotContain("How many minutes did the assistant save you today?", texts);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("fr-FR")]
+    [InlineData("zz")]
+    [InlineData("en-GB")]
+    public void Unknown_or_missing_locale_falls_back_to_english(string? locale)
+    {
+        var texts = Texts(_library.Bind(new TimeSavedSurveyCardData("s-1"), locale)).ToList();
+        Assert.Contains("How many minutes did the assistant save you today?", texts);
+        Assert.Contains("Send answer", texts);
+    }
+
+    [Theory]
+    [InlineData("es-us", "es-US")]
+    [InlineData("es-MX", "es-US")]
+    [InlineData("es", "es-US")]
+    [InlineData("EN-us", "en-US")]
+    [InlineData("de-DE", "en-US")]
+    public void Teams_locale_maps_to_a_shipped_language(string teamsLocale, string expected) =>
+        Assert.Equal(expected, CardLibrary.ResolveLocale(teamsLocale));
+
+    [Fact]
+    public void Every_template_string_exists_in_both_languages_and_spanish_is_translated()
+    {
+        var untranslated = new List<string>();
+        foreach (var name in _library.TemplateNames)
+        {
+            var source = CardLibrary.ReadTemplateSource(name);
+            Assert.Contains("[[", source); // strings come from resources, not from the template
+            // Throws if a token has no resource string.
+            var en = CardLibrary.LocalizedTemplate(name, "en-US").ToJsonString();
+            var es = CardLibrary.LocalizedTemplate(name, "es-US").ToJsonString();
+            Assert.DoesNotContain("[[", en);
+            Assert.DoesNotContain("[[", es);
+            if (en == es) untranslated.Add(name);
+        }
+        Assert.Empty(untranslated);
+    }
+
+    [Fact]
+    public void Templates_contain_no_hardcoded_english_sentences()
+    {
+        // Text-bearing properties must be a [[resource]] token or a pure data binding; sentences in the template would not be translated.
+        var offenders = new List<string>();
+        foreach (var name in _library.TemplateNames)
+        {
+            using var doc = JsonDocument.Parse(CardLibrary.ReadTemplateSource(name));
+            foreach (var text in Texts(doc.RootElement))
+            {
+                var stripped = Bindings().Replace(Tokens().Replace(text, ""), "");
+                if (Regex.IsMatch(stripped, @"\p{L}{3,}") && !IsCommandOrValue(text)) offenders.Add($"{name}: {text}");
+            }
+        }
+        Assert.Empty(offenders);
+    }
+
+    // Commands are typed in English in every language; choice values are machine values.
+    private static bool IsCommandOrValue(string text) =>
+        text is "help" or "training" or "feedback" or "stop tips" or "broadcast" or "campaigns" or "events" or "report" or "agencies";
+
+    [GeneratedRegex(@"\[\[[A-Za-z0-9_.]+\]\]")]
+    private static partial Regex Tokens();
+
+    [GeneratedRegex(@"\{\{(DATE|TIME)\(.*?\)\}\}|\$\{[^}]*\}")]
+    private static partial Regex Bindings();
+}

@@ -1,0 +1,39 @@
+namespace TeamsBot.Cards.Tests.Infrastructure;
+
+/// <summary>One typed record per template, built the way the app builds them (including hostile user text).</summary>
+public static class TypedSamples
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 5, 14, 30, 15, 250, TimeSpan.FromHours(-5));
+
+    public static IReadOnlyList<ICardData> All { get; } =
+    [
+        new WelcomeCardData("Ana [admin](https://evil.example) <b>Ruiz</b>", "Department of Labor", "AI for Government", 60,
+            ["Deep Research", "Advanced Voice"], [new PromptSuggestion("Summarize a memo", "Summarize this memo in 5 bullets.")],
+            new Uri("https://learn.example.gov/ai")),
+        new HelpCardData(IsCoach: true),
+        new AnswerSourceCardData(2, "Telework policy ${$root.secret}", "Employees may telework up to 3 days a week.",
+            new Uri("https://knowledge.example.gov/telework"), "HR handbook", Start, ["telework", "policy"]),
+        new TrainingNudgeCardData("n-1", "p-1", "AI basics", 1, 8, "Ask for a format", "Say **how** you want the answer: a table, bullets or an email.",
+            "List the steps to request telework as a checklist.", 2),
+        new EventInviteCardData("ev-1", EventKind.Workshop, "Plain language with AI", "Hands-on workshop.", Start, Start.AddMinutes(90),
+            "Online", "Booz Allen Hamilton", 30, 4, RegistrationState.Registered, JoinUrl: new Uri("https://teams.example.gov/join/1"),
+            Agenda: [new AgendaItem("14:30", "Intro"), new AgendaItem("15:00", "Practice")]),
+        new EventInviteCardData("ev-2", EventKind.Hackathon, "Benefits hackathon", "Build prototypes in two days.", Start, Start.AddDays(1),
+            "GSA HQ", "Accenture", 100, 0, RegistrationState.None, TeamSize: 5, RefreshUserIds: ["29:a", "29:b"],
+            ImageUrl: new Uri("https://cdn.example.gov/h.png"), ImageAltText: "People coding together"),
+        new EventReminderCardData("ev-1", "Plain language with AI", Start, Start.AddMinutes(90), 15, "Online",
+            new Uri("https://teams.example.gov/join/1"), ["A letter to simplify"]),
+        new AnnouncementCardData("b-1", "New: Deep Research", "Available to everyone until June 30.",
+            "Use **Deep Research** for long reports. [Guide](https://learn.example.gov/dr) and [bad](javascript:alert(1)).",
+            "AI Program Office", Start, Links: [new AnnouncementLink("Guide", new Uri("https://learn.example.gov/dr"))]),
+        new BroadcastComposerCardData("d-1", [new AudienceOption("My agency", "agency")], Title: "Draft: Deep Research", Audience: "agency",
+            EstimatedRecipients: 1200, Errors: new ComposerErrors(Body: true)),
+        new CampaignStatusCardData("c-1", "New: Deep Research", CampaignState.Completed, 1000, 990, 10, 0, 100, 0, 0, Start, false, true),
+        new TimeSavedSurveyCardData("s-1"),
+        new SatisfactionPulseCardData("p-1", Submitted: true),
+        new AdoptionReportCardData("Department of Labor", Start.AddDays(-30), Start, 5000, 6000, 83, 120000, 95, 85, 400, Start,
+            [new AgencyAdoption("Department of Labor", 5000, 83, 95)], [new UseCaseShare("Drafting", 40)]),
+        new ProtectedContentRefusalCardData(RefusalReason.Cui, "req-1", new Uri("https://www.example.gov/ai-policy")),
+        new ErrorCardData("corr-1", CanRetry: true, Operation: "answer"),
+    ];
+}

@@ -1,0 +1,470 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TeamsBot.Agencies.Tests.Fakes;
+
+/// <summary>A user as the fake Graph stores it.</summary>
+public sealed class FakeUser
+{
+    public required string Id { get; init; }
+    public string? UserPrincipalName { get; set; }
+    public string? Mail { get; set; }
+    public string? DisplayName { get; set; }
+    public string? CompanyName { get; set; }
+    public string? Department { get; set; }
+    public string? Division { get; set; }
+    public string UserType { get; set; } = "Member";
+    public bool AccountEnabled { get; set; } = true;
+    /// <summary>Mailbox time zone; null = no mailbox (mailboxSettings answers 404 as Exchange does).</summary>
+    public string? TimeZone { get; set; }
+    /// <summary>Direct group memberships.</summary>
+    public List<string> MemberOf { get; set; } = [];
+}
+
+/// <summary>
+/// A local Microsoft Graph (v1.0) on http://127.0.0.1:{random port} with the real JSON shapes the SDK parses:
+/// <c>/users</c> paging (<c>$top</c> ≤ 999, <c>$select</c>, <c>@odata.nextLink</c>), <c>/users/{id|upn}</c> (404 when deleted),
+/// <c>/users/{id}/mailboxSettings</c>, <c>/users/{id}/transitiveMemberOf</c>, <c>/groups/{id}/transitiveMembers[/microsoft.graph.user]</c>,
+/// <c>/users/delta</c> (nextLink pages, then <c>@odata.deltaLink</c>; changes and <c>@removed</c> since a delta token; 410 for expired tokens),
+/// <c>/$batch</c> (20 requests at most), and throttling (429 + <c>Retry-After</c>) of whole requests or of batch steps.
+/// Users beyond the stored list can be synthesised by index, so 200,000 users cost no server memory.
+/// </summary>
+public sealed class FakeGraphServer : IAsyncDisposable
+{
+    public const string Token = "fake-graph-token";
+    private readonly WebApplication _app;
+    private readonly object _lock = new();
+    private readonly List<FakeUser> _users = [];
+    private readonly Dictionary<string, FakeUser> _byKey = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, List<string>> _groupParents = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(long Version, string Id, bool Removed)> _changes = [];
+    private long _version = 1;
+    private long _oldestValidDeltaVersion = 0;
+    private int _throttleRequests;
+    private int _throttleBatchSteps;
+
+    private FakeGraphServer(WebApplication app) => _app = app;
+
+    public string BaseUrl { get; private set; } = "";
+    /// <summary>Synthetic users after the stored ones: count and factory by index.</summary>
+    public int SyntheticCount { get; set; }
+    public Func<int, FakeUser>? Synthetic { get; set; }
+    /// <summary>Page size of <c>/users/delta</c> (Graph chooses its own; <c>$top</c> is not honoured there).</summary>
+    public int DeltaPageSize { get; set; } = 999;
+    public int RetryAfterSeconds { get; set; } = 1;
+    /// <summary>HTTP requests received (a <c>$batch</c> counts once).</summary>
+    public int RequestCount => _requestCount;
+    public int BatchStepCount => _batchStepCount;
+    private int _requestCount, _batchStepCount;
+    public ConcurrentQueue<string> RequestLog { get; } = new();
+    public ConcurrentQueue<string> UnauthorizedLog { get; } = new();
+
+    public static async Task<FakeGraphServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new FakeGraphServer(app);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = address.Replace("localhost", "127.0.0.1");
+        return server;
+    }
+
+    // ---- data -------------------------------------------------------------------------------------------------------
+
+    public void AddUser(FakeUser user)
+    {
+        lock (_lock)
+        {
+            _users.Add(user);
+            Index(user);
+            _changes.Add((++_version, user.Id, false));
+        }
+    }
+
+    public void UpdateUser(string id, Action<FakeUser> change)
+    {
+        lock (_lock)
+        {
+            var user = _byKey[id];
+            if (user.UserPrincipalName is { } oldUpn) _byKey.Remove(oldUpn);
+            change(user);
+            Index(user);
+            _changes.Add((++_version, user.Id, false));
+        }
+    }
+
+    /// <summary>Deletes the user: lookups answer 404, delta reports <c>@removed</c>.</summary>
+    public void DeleteUser(string id)
+    {
+        lock (_lock)
+        {
+            var user = _byKey[id];
+            _users.Remove(user);
+            _byKey.Remove(user.Id);
+            if (user.UserPrincipalName is { } upn) _byKey.Remove(upn);
+            _changes.Add((++_version, user.Id, true));
+        }
+    }
+
+    /// <summary>Declares a group nested in other groups (transitive membership).</summary>
+    public void AddGroup(string id, params string[] memberOf)
+    {
+        lock (_lock) _groupParents[id] = [.. memberOf];
+    }
+
+    /// <summary>Every delta token issued so far is refused from now on (410, <c>syncStateNotFound</c>).</summary>
+    public void ExpireDeltaTokens()
+    {
+        lock (_lock) _oldestValidDeltaVersion = _version + 1;
+    }
+
+    /// <summary>The next <paramref name="count"/> HTTP requests get 429 with <c>Retry-After</c>.</summary>
+    public void ThrottleNextRequests(int count) => Interlocked.Exchange(ref _throttleRequests, count);
+
+    /// <summary>The next <paramref name="count"/> steps inside <c>$batch</c> requests get 429 with <c>Retry-After</c>.</summary>
+    public void ThrottleNextBatchSteps(int count) => Interlocked.Exchange(ref _throttleBatchSteps, count);
+
+    private void Index(FakeUser user)
+    {
+        _byKey[user.Id] = user;
+        if (user.UserPrincipalName is { } upn) _byKey[upn] = user;
+    }
+
+    private int Count => _users.Count + SyntheticCount;
+    private FakeUser At(int i) => i < _users.Count ? _users[i] : Synthetic!(i - _users.Count);
+
+    private HashSet<string> TransitiveGroups(FakeUser user)
+    {
+        var all = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var pending = new Stack<string>(user.MemberOf);
+        while (pending.TryPop(out var g))
+            if (all.Add(g) && _groupParents.TryGetValue(g, out var parents))
+                foreach (var p in parents) pending.Push(p);
+        return all;
+    }
+
+    // ---- HTTP -------------------------------------------------------------------------------------------------------
+
+    private sealed record Reply(int Status, Action<Utf8JsonWriter>? Body, string? RetryAfter = null);
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        Interlocked.Increment(ref _requestCount);
+        var pathAndQuery = context.Request.Path.Value + context.Request.QueryString.Value;
+        if (RequestLog.Count < 100_000) RequestLog.Enqueue($"{context.Request.Method} {pathAndQuery}");
+        if (context.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        {
+            UnauthorizedLog.Enqueue(pathAndQuery);
+            await WriteAsync(context, new Reply(401, Error("InvalidAuthenticationToken", "Access token is empty or invalid.")));
+            return;
+        }
+        if (Interlocked.Decrement(ref _throttleRequests) >= 0)
+        {
+            await WriteAsync(context, Throttled());
+            return;
+        }
+        Interlocked.Exchange(ref _throttleRequests, Math.Max(0, _throttleRequests));
+        if (context.Request.Method == "POST" && context.Request.Path.Value == "/v1.0/$batch")
+        {
+            await BatchAsync(context);
+            return;
+        }
+        var path = context.Request.Path.Value!.StartsWith("/v1.0", StringComparison.Ordinal) ? context.Request.Path.Value[5..] : context.Request.Path.Value;
+        var reply = Dispatch(context.Request.Method, path, ParseQuery(context.Request.QueryString.Value));
+        await WriteAsync(context, reply);
+    }
+
+    private Reply Throttled() => new(429, Error("TooManyRequests", "Too many requests. Please retry after the time in Retry-After."), RetryAfterSeconds.ToString());
+
+    private async Task WriteAsync(HttpContext context, Reply reply)
+    {
+        context.Response.StatusCode = reply.Status;
+        if (reply.RetryAfter is not null) context.Response.Headers.RetryAfter = reply.RetryAfter;
+        if (reply.Body is null) return;
+        context.Response.ContentType = "application/json; odata.metadata=minimal";
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter.AsStream());
+        reply.Body(writer);
+        await writer.FlushAsync();
+    }
+
+    private async Task BatchAsync(HttpContext context)
+    {
+        var body = await JsonNode.ParseAsync(context.Request.Body);
+        var requests = body?["requests"]?.AsArray() ?? [];
+        if (requests.Count > 20)
+        {
+            await WriteAsync(context, new Reply(400, Error("BadRequest", "Number of batch request steps exceeds the maximum of 20.")));
+            return;
+        }
+        var replies = new List<(string Id, Reply Reply)>();
+        foreach (var r in requests)
+        {
+            Interlocked.Increment(ref _batchStepCount);
+            var id = r!["id"]!.GetValue<string>();
+            var method = r["method"]!.GetValue<string>();
+            var url = r["url"]!.GetValue<string>();
+            if (Interlocked.Decrement(ref _throttleBatchSteps) >= 0) { replies.Add((id, Throttled())); continue; }
+            Interlocked.Exchange(ref _throttleBatchSteps, Math.Max(0, _throttleBatchSteps));
+            if (url.StartsWith("/v1.0", StringComparison.Ordinal)) url = url[5..];
+            var q = url.IndexOf('?');
+            var path = Uri.UnescapeDataString(q < 0 ? url : url[..q]);
+            replies.Add((id, Dispatch(method, path, ParseQuery(q < 0 ? "" : url[q..]))));
+        }
+        await WriteAsync(context, new Reply(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("responses");
+            foreach (var (id, reply) in replies)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", id);
+                w.WriteNumber("status", reply.Status);
+                w.WriteStartObject("headers");
+                w.WriteString("Content-Type", "application/json");
+                if (reply.RetryAfter is not null) w.WriteString("Retry-After", reply.RetryAfter);
+                w.WriteEndObject();
+                if (reply.Body is not null) { w.WritePropertyName("body"); reply.Body(w); }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }));
+    }
+
+    private static Dictionary<string, string> ParseQuery(string? query)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var part in (query ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=');
+            var key = Uri.UnescapeDataString(eq < 0 ? part : part[..eq]);
+            result[key] = eq < 0 ? "" : Uri.UnescapeDataString(part[(eq + 1)..].Replace('+', ' '));
+        }
+        return result;
+    }
+
+    private Reply Dispatch(string method, string path, Dictionary<string, string> query)
+    {
+        if (method != "GET") return new Reply(405, Error("BadRequest", "Only GET is supported here."));
+        var segments = path.Trim('/').Split('/');
+        lock (_lock)
+        {
+            return segments switch
+            {
+                ["users"] => ListUsers(query),
+                ["users", "delta"] or ["users", "delta()"] or ["users", "microsoft.graph.delta()"] => Delta(query),
+                ["users", var key] => GetUser(key, query),
+                ["users", var key, "mailboxSettings"] => Mailbox(key),
+                ["users", var key, "transitiveMemberOf"] => MemberOf(key),
+                ["groups", var id, "transitiveMembers"] => GroupMembers(id, query, path),
+                ["groups", var id, "transitiveMembers", "microsoft.graph.user" or "graph.user"] => GroupMembers(id, query, path),
+                _ => new Reply(400, Error("BadRequest", $"Unsupported path {path}")),
+            };
+        }
+    }
+
+    private static string[]? Select(Dictionary<string, string> query) =>
+        query.TryGetValue("$select", out var s) ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
+
+    private static int Top(Dictionary<string, string> query, int fallback) =>
+        query.TryGetValue("$top", out var t) && int.TryParse(t, out var n) ? Math.Clamp(n, 1, 999) : fallback;
+
+    private Reply ListUsers(Dictionary<string, string> query)
+    {
+        var select = Select(query);
+        var top = Top(query, 100);
+        var offset = query.TryGetValue("$skiptoken", out var s) ? int.Parse(s) : 0;
+        var end = Math.Min(Count, offset + top);
+        var page = new List<FakeUser>(end - offset);
+        for (var i = offset; i < end; i++) page.Add(At(i));
+        string? next = end < Count ? $"{BaseUrl}/v1.0/users?{SelectQuery(select)}$top={top}&$skiptoken={end}" : null;
+        return new Reply(200, w => Collection(w, "users", page.Select(u => (Action<Utf8JsonWriter>)(w2 => WriteUser(w2, u, select))), next, null));
+    }
+
+    private static string SelectQuery(string[]? select) => select is null ? "" : $"$select={string.Join(',', select)}&";
+
+    private Reply GetUser(string key, Dictionary<string, string> query)
+    {
+        if (!_byKey.TryGetValue(key, out var user)) return NotFound(key);
+        var select = Select(query);
+        return new Reply(200, w => WriteUser(w, user, select, "$metadata#users/$entity"));
+    }
+
+    private Reply Mailbox(string key)
+    {
+        if (!_byKey.TryGetValue(key, out var user)) return NotFound(key);
+        if (user.TimeZone is null) return new Reply(404, Error("MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise."));
+        return new Reply(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("@odata.context", $"{BaseUrl}/v1.0/$metadata#users('{user.Id}')/mailboxSettings");
+            w.WriteString("timeZone", user.TimeZone);
+            w.WriteEndObject();
+        });
+    }
+
+    private Reply MemberOf(string key)
+    {
+        if (!_byKey.TryGetValue(key, out var user)) return NotFound(key);
+        var groups = TransitiveGroups(user).ToList();
+        return new Reply(200, w => Collection(w, "directoryObjects", groups.Select(g => (Action<Utf8JsonWriter>)(w2 =>
+        {
+            w2.WriteStartObject();
+            w2.WriteString("@odata.type", "#microsoft.graph.group");
+            w2.WriteString("id", g);
+            w2.WriteEndObject();
+        })), null, null));
+    }
+
+    private Reply GroupMembers(string groupId, Dictionary<string, string> query, string path)
+    {
+        if (!_groupParents.ContainsKey(groupId)) return NotFound(groupId);
+        var select = Select(query);
+        var top = Top(query, 100);
+        var offset = query.TryGetValue("$skiptoken", out var s) ? int.Parse(s) : 0;
+        var members = new List<FakeUser>();
+        var index = 0;
+        var more = false;
+        for (var i = 0; i < Count; i++)
+        {
+            var u = At(i);
+            if (!TransitiveGroups(u).Contains(groupId)) continue;
+            if (index++ < offset) continue;
+            if (members.Count == top) { more = true; break; }
+            members.Add(u);
+        }
+        string? next = more ? $"{BaseUrl}/v1.0{path}?{SelectQuery(select)}$top={top}&$skiptoken={offset + top}" : null;
+        return new Reply(200, w => Collection(w, "users", members.Select(u => (Action<Utf8JsonWriter>)(w2 => WriteUser(w2, u, select, typed: true))), next, null));
+    }
+
+    private Reply Delta(Dictionary<string, string> query)
+    {
+        var select = Select(query);
+        if (query.TryGetValue("$deltatoken", out var token))
+        {
+            var since = long.Parse(token);
+            if (since < _oldestValidDeltaVersion) return new Reply(410, Error("syncStateNotFound", "The sync state is not found. Please restart the sync with an empty token."));
+            return DeltaChanges(since, 0, select);
+        }
+        if (query.TryGetValue("$skiptoken", out var skip))
+        {
+            // full:{version}:{offset}:{select} or changes:{since}:{offset}:{select}
+            var parts = skip.Split(':', 4);
+            var sel = parts[3].Length == 0 ? null : parts[3].Split(',');
+            return parts[0] == "full" ? DeltaFull(long.Parse(parts[1]), int.Parse(parts[2]), sel) : DeltaChanges(long.Parse(parts[1]), int.Parse(parts[2]), sel);
+        }
+        return DeltaFull(_version, 0, select);
+    }
+
+    private Reply DeltaFull(long version, int offset, string[]? select)
+    {
+        var end = Math.Min(Count, offset + DeltaPageSize);
+        var page = new List<FakeUser>();
+        for (var i = offset; i < end; i++) page.Add(At(i));
+        var sel = select is null ? "" : string.Join(',', select);
+        var next = end < Count ? $"{BaseUrl}/v1.0/users/delta?$skiptoken={Uri.EscapeDataString($"full:{version}:{end}:{sel}")}" : null;
+        var deltaLink = next is null ? $"{BaseUrl}/v1.0/users/delta?$deltatoken={version}" : null;
+        return new Reply(200, w => Collection(w, "users", page.Select(u => (Action<Utf8JsonWriter>)(w2 => WriteUser(w2, u, select))), next, deltaLink));
+    }
+
+    private Reply DeltaChanges(long since, int offset, string[]? select)
+    {
+        var changedIds = _changes.Where(c => c.Version > since).Select(c => c.Id).Distinct().ToList();
+        var page = changedIds.Skip(offset).Take(DeltaPageSize).ToList();
+        var more = changedIds.Count > offset + DeltaPageSize;
+        var sel = select is null ? "" : string.Join(',', select);
+        var next = more ? $"{BaseUrl}/v1.0/users/delta?$skiptoken={Uri.EscapeDataString($"changes:{since}:{offset + DeltaPageSize}:{sel}")}" : null;
+        var deltaLink = more ? null : $"{BaseUrl}/v1.0/users/delta?$deltatoken={_version}";
+        var items = page.Select(id => _byKey.TryGetValue(id, out var u)
+            ? (Action<Utf8JsonWriter>)(w => WriteUser(w, u, select))
+            : w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("id", id);
+                w.WriteStartObject("@removed");
+                w.WriteString("reason", "changed");
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }).ToList();
+        return new Reply(200, w => Collection(w, "users", items, next, deltaLink));
+    }
+
+    private Reply NotFound(string key) =>
+        new(404, Error("Request_ResourceNotFound", $"Resource '{key}' does not exist or one of its queried reference-property objects are not present."));
+
+    private static Action<Utf8JsonWriter> Error(string code, string message) => w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("error");
+        w.WriteString("code", code);
+        w.WriteString("message", message);
+        w.WriteStartObject("innerError");
+        w.WriteString("date", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss"));
+        w.WriteString("request-id", Guid.NewGuid().ToString());
+        w.WriteString("client-request-id", Guid.NewGuid().ToString());
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    };
+
+    private void Collection(Utf8JsonWriter w, string context, IEnumerable<Action<Utf8JsonWriter>> items, string? nextLink, string? deltaLink)
+    {
+        w.WriteStartObject();
+        w.WriteString("@odata.context", $"{BaseUrl}/v1.0/$metadata#{context}");
+        if (nextLink is not null) w.WriteString("@odata.nextLink", nextLink);
+        if (deltaLink is not null) w.WriteString("@odata.deltaLink", deltaLink);
+        w.WriteStartArray("value");
+        foreach (var item in items) item(w);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private void WriteUser(Utf8JsonWriter w, FakeUser u, string[]? select, string? context = null, bool typed = false)
+    {
+        bool Has(string field) => select is null || select.Contains(field, StringComparer.OrdinalIgnoreCase);
+        w.WriteStartObject();
+        if (context is not null) w.WriteString("@odata.context", $"{BaseUrl}/v1.0/{context}");
+        if (typed) w.WriteString("@odata.type", "#microsoft.graph.user");
+        w.WriteString("id", u.Id);
+        if (Has("userPrincipalName")) w.WriteString("userPrincipalName", u.UserPrincipalName);
+        if (Has("mail")) w.WriteString("mail", u.Mail);
+        if (Has("displayName")) w.WriteString("displayName", u.DisplayName);
+        if (Has("companyName")) w.WriteString("companyName", u.CompanyName);
+        if (Has("department")) w.WriteString("department", u.Department);
+        if (select is not null && select.Contains("employeeOrgData", StringComparer.OrdinalIgnoreCase))
+        {
+            w.WriteStartObject("employeeOrgData");
+            w.WriteString("division", u.Division);
+            w.WriteNull("costCenter");
+            w.WriteEndObject();
+        }
+        if (Has("userType")) w.WriteString("userType", u.UserType);
+        if (Has("accountEnabled")) w.WriteBoolean("accountEnabled", u.AccountEnabled);
+        if (select is null)
+        {
+            // Graph's default property set (no $select): no companyName/accountEnabled, but jobTitle etc.
+            w.WriteNull("jobTitle");
+            w.WriteNull("officeLocation");
+        }
+        w.WriteEndObject();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

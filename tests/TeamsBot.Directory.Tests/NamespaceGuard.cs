@@ -1,0 +1,20 @@
+namespace TeamsBot
+{
+    // The slice lives in bot/TeamsBot/Directory but in namespace TeamsBot.Agencies: a TeamsBot.Directory namespace would hide
+    // System.IO.Directory from every file under namespace TeamsBot (other slices call Directory.GetCurrentDirectory()).
+    // This file stops compiling if such a namespace comes back.
+    internal static class NamespaceGuard
+    {
+        public static string CurrentDirectory() => Directory.GetCurrentDirectory();
+    }
+}
+
+namespace TeamsBot.Agencies.Tests
+{
+    public sealed class NamespaceGuardTests
+    {
+        [Fact]
+        public void System_IO_Directory_stays_visible_under_the_TeamsBot_namespace() =>
+            Assert.Equal(System.IO.Directory.GetCurrentDirectory(), NamespaceGuard.CurrentDirectory());
+    }
+}
