@@ -292,6 +292,16 @@ public class AnswersEndToEndTests
     }
 
     [Fact]
+    public async Task A_reply_the_channel_refuses_ends_the_turn_quietly()
+    {
+        await using var h = await Harness.StartAsync(withModel: false);
+        h.Connector.ScriptSends(new FakeResponse(404, new { error = new { code = "ConversationNotFound", message = "gone" } }), times: 10);
+        var response = await h.AskAsync(AccessQuestion);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // not a 500: the handler did its part
+        Assert.Contains(TestLogs.All, l => l.Contains("Answer could not be delivered: 404"));
+    }
+
+    [Fact]
     public async Task Memory_carries_earlier_turns_and_new_chat_clears_it()
     {
         await using var h = await Harness.StartAsync();

@@ -63,6 +63,12 @@ public class ContentGuardTests
     [InlineData("1234 5678 9012 3452")] // no issuer prefix
     public void Card_like_numbers_that_are_not_cards_pass(string text) => Assert.False(Guard().Check(text).Blocked);
 
+    [Theory]
+    [InlineData("\u0660\u0667\u0668-\u0660\u0665-\u0661\u0661\u0662\u0660")] // Arabic-Indic digits
+    [InlineData("\uff14\uff11\uff11\uff11 1111 1111 1111")] // full-width digits
+    [InlineData("\ud835\udfd2\ud835\udfd3 123 456789012")]
+    public void Non_ASCII_digits_never_crash_the_guard(string text) => _ = Guard().Check(text);
+
     [Fact]
     public void Admin_patterns_are_refused()
     {

@@ -37,6 +37,8 @@ public class KnowledgeAndComposerTests
         Assert.Empty(kb.Search("   ", 4));
         Assert.Empty(kb.Search("the and of", 4)); // stop words only
         _ = kb.Search("\"(unbalanced AND [query", 4); // query syntax is escaped, never throws
+        var pasted = string.Join(" ", Enumerable.Range(0, 3000).Select(i => $"training{i}"));
+        _ = kb.Search(pasted, 4); // a pasted document stays under Lucene's clause limit
     }
 
     [Fact]
@@ -112,6 +114,9 @@ public class KnowledgeAndComposerTests
     [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"dislike\"}}", true, "dislike", null)]
     [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"love\"}}", false, "", null)]
     [InlineData("{\"actionName\":\"other\"}", false, "", null)]
+    [InlineData("{\"actionName\":42,\"actionValue\":{\"reaction\":\"like\"}}", false, "", null)]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":[\"like\"]}}", false, "", null)]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"like\",\"feedback\":{\"feedbackText\":1}}}", true, "like", null)]
     public void Feedback_values_are_read_as_Teams_sends_them(string json, bool ok, string reaction, string? comment)
     {
         var value = System.Text.Json.JsonDocument.Parse(json).RootElement;

@@ -48,10 +48,10 @@ public static partial class AnswerComposer
     }
 
     // A citation marker stands after a space or punctuation, never right after an identifier (code such as items[1]).
-    [GeneratedRegex(@"(?<![\w\])])\[(\d{1,2})\]")]
+    [GeneratedRegex(@"(?<![\w\])])\[([0-9]{1,2})\]")]
     private static partial Regex CitationMarker();
 
-    [GeneratedRegex(@"(?:[ \t]|(?<![\w\])]))\[(\d{1,2})\]")]
+    [GeneratedRegex(@"(?:[ \t]|(?<![\w\])]))\[([0-9]{1,2})\]")]
     private static partial Regex MarkerWithSpace();
 
     /// <summary>Teams citations for the <c>[n]</c> markers the text actually uses (in order of position, at most 10).</summary>

@@ -27,6 +27,19 @@ internal sealed class AnswerHandler(
 
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
+        try
+        {
+            await AnswerAsync(context, cancellationToken);
+        }
+        catch (ConnectorException e)
+        {
+            // The channel refused our reply (conversation gone, bot removed, bad id): nobody to tell, nothing to retry.
+            logger.LogWarning("Answer could not be delivered: {Status} {Code}", (int)e.StatusCode, e.ErrorCode);
+        }
+    }
+
+    private async Task AnswerAsync(ITurnContext context, CancellationToken cancellationToken)
+    {
         var question = context.Text;
         if (string.IsNullOrWhiteSpace(question)) return;
 

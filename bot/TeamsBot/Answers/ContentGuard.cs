@@ -61,7 +61,7 @@ public sealed partial class ContentGuard
     // ---- Social Security numbers ----
 
     // 3-2-4 digits separated by the same dash/space, or 9 digits run together; not part of a longer token.
-    [GeneratedRegex(@"(?<![\w#/.-])(?<area>\d{3})(?<sep>[- ]?)(?<group>\d{2})\k<sep>(?<serial>\d{4})(?![\w/-]|\.\d)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w#/.-])(?<area>[0-9]{3})(?<sep>[- ]?)(?<group>[0-9]{2})\k<sep>(?<serial>[0-9]{4})(?![\w/-]|\.[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex SsnRegex();
 
     // A bare 9-digit run right after these words is an identifier of a ticket, order, etc., not an SSN.
@@ -137,7 +137,7 @@ public sealed partial class ContentGuard
     // ---- Payment cards ----
 
     // 13–19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
-    [GeneratedRegex(@"(?<!\d[ -]?|-)\d(?:[ -]?\d){12,18}(?![ -]?\d)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![0-9][ -]?|-)[0-9](?:[ -]?[0-9]){12,18}(?![ -]?[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex CardCandidate();
 
     internal static bool ContainsPaymentCard(string text)

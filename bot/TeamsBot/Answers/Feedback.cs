@@ -80,10 +80,11 @@ internal sealed class FeedbackHandler(
         reaction = "";
         comment = null;
         if (value is not { ValueKind: JsonValueKind.Object } v) return false;
-        if (!v.TryGetProperty("actionName", out var name) || name.GetString() != "feedback") return false;
+        if (StringOf(v, "actionName") != "feedback") return false;
         if (!v.TryGetProperty("actionValue", out var action) || action.ValueKind != JsonValueKind.Object) return false;
-        if (!action.TryGetProperty("reaction", out var r) || r.GetString() is not ("like" or "dislike")) return false;
-        reaction = r.GetString()!;
+        var r = StringOf(action, "reaction");
+        if (r is not ("like" or "dislike")) return false;
+        reaction = r;
         if (action.TryGetProperty("feedback", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() is { Length: > 0 } raw)
         {
             try
@@ -101,6 +102,9 @@ internal sealed class FeedbackHandler(
         }
         return true;
     }
+
+    private static string? StringOf(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
 }
 
 /// <summary>Satisfaction per agency over a period (the program's "share of positive experiences" figure).</summary>

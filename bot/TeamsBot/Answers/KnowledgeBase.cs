@@ -28,6 +28,7 @@ public sealed class KnowledgeBase : IDisposable
     private static readonly string[] Fields = ["title", "section", "body"];
     private static readonly Dictionary<string, float> Boosts = new() { ["title"] = 1.5f, ["section"] = 2f, ["body"] = 1f };
     private const int MaxPassageChars = 1200;
+    private const int MaxQueryChars = 1000;
 
     private readonly Lazy<Index> _index;
     private readonly ILogger<KnowledgeBase> _logger;
@@ -60,17 +61,18 @@ public sealed class KnowledgeBase : IDisposable
     {
         var index = _index.Value;
         if (index.Count == 0 || string.IsNullOrWhiteSpace(question) || max <= 0) return [];
-        Query query;
+        // A pasted document is not a query: its start says enough, and stays under Lucene's clause limit (1024).
+        if (question.Length > MaxQueryChars) question = question[..MaxQueryChars];
+        TopDocs top;
         try
         {
             var parser = new MultiFieldQueryParser(Version, Fields, index.Analyzer, Boosts) { DefaultOperator = Operator.OR };
-            query = parser.Parse(QueryParserBase.Escape(question));
+            top = index.Searcher.Search(parser.Parse(QueryParserBase.Escape(question)), max);
         }
-        catch (ParseException)
+        catch (Exception e) when (e is ParseException or BooleanQuery.TooManyClausesException)
         {
             return [];
         }
-        var top = index.Searcher.Search(query, max);
         if (top.ScoreDocs.Length == 0) return [];
         var best = top.ScoreDocs[0].Score;
         return top.ScoreDocs
