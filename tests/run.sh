@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the real-client tests need first: the npm packages in tests/e2e
-# (adaptivecards, adaptivecards-templating, playwright-core, Agents Playground) and Debian's Chromium when running as root.
-set -euo pipefail
+# (adaptivecards, adaptivecards-templating, playwright-core) and, when running as root, Debian's Chromium (+ an emoji font).
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -f tests/e2e/package.json ]; then
-  (cd tests/e2e && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
+  (cd tests/e2e && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; }) || exit 1
 fi
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "color emoji"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null || exit 1
   else
     echo "note: Chromium is not installed; card rendering tests need it (apt-get install chromium)." >&2
   fi
 fi
 
-dotnet test TeamsBot.sln -c Release --nologo "$@"
+log=$(mktemp)
+dotnet test TeamsBot.sln -c Release --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+# One closing line for all test assemblies together.
+awk '/(Passed|Failed)! +- Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"

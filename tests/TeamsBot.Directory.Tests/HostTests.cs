@@ -1,3 +1,4 @@
+using TeamsBot.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,29 +45,14 @@ public sealed class HostTests
         var dir = System.IO.Directory.CreateTempSubdirectory("teamsbot-host-").FullName;
         var broken = Path.Combine(dir, "users.json");
         await File.WriteAllTextAsync(broken, "{ not json");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "TeamsBot.dll")])
+        var (exitCode, lines) = await BotProcess.RunUntilExitAsync(new Dictionary<string, string>
         {
-            WorkingDirectory = dir,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment =
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["Urls"] = "http://127.0.0.1:0",
-                ["ConnectionStrings__TeamsBot"] = $"Data Source={Path.Combine(dir, "t.db")}",
-                ["Directory__File"] = broken,
-                ["Directory__Source"] = "File",
-                ["Directory__CacheTtl"] = "0",
-            },
-        };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        var lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            ["Directory__File"] = broken,
+            ["Directory__Source"] = "File",
+            ["Directory__CacheTtl"] = "0",
+        });
 
-        Assert.Equal(2, process.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.Contains(lines, l => l.StartsWith("Configuration error: Directory:CacheTtl must be positive"));
         Assert.Contains(lines, l => l.StartsWith($"Configuration error: Directory:File: directory file '{broken}' is not valid JSON"));
         System.IO.Directory.Delete(dir, true);

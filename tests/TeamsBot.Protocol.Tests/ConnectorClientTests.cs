@@ -25,6 +25,7 @@ public class ConnectorClientTests : IAsyncLifetime
             ["Bot:ServiceUrls:0"] = _connector.ServiceUrl,
             ["Connector:BaseDelay"] = "00:00:00.020",
             ["Connector:MaxRetries"] = "3",
+            ["Connector:MaxDelay"] = "00:00:01.500",
         });
         builder.AddTeamsBotProtocol();
         _host = builder.Build();
@@ -75,6 +76,17 @@ public class ConnectorClientTests : IAsyncLifetime
         var sends = _connector.Requests.Where(r => r.IsSend).ToList();
         Assert.Equal(2, sends.Count);
         Assert.True(sends[1].At - sends[0].At >= TimeSpan.FromMilliseconds(950), $"retried after {(sends[1].At - sends[0].At).TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_huge_Retry_After_is_bounded_by_MaxDelay()
+    {
+        _connector.ScriptSends(new FakeResponse(429, null, RetryAfterSeconds: 3600));
+        var send = _client.SendToConversationAsync(Url, "c1", Activity.Message("hi"));
+        await send.WaitAsync(TimeSpan.FromSeconds(15)); // an unbounded wait would take an hour
+        var sends = _connector.Requests.Where(r => r.IsSend).ToList();
+        Assert.Equal(2, sends.Count);
+        Assert.True(sends[1].At - sends[0].At >= TimeSpan.FromSeconds(1.4));
     }
 
     [Theory]

@@ -45,4 +45,15 @@ public class OpenIdKeyStoreTests : IAsyncLifetime
         var store = new OpenIdKeyStore(new HttpClient(), "http://127.0.0.1:9/v1/.well-known/openidconfiguration", _time, NullLogger.Instance);
         Assert.Null(await store.GetKeyAsync("channel-key-1", default));
     }
+
+    [Theory]
+    [InlineData("6A1F8A2E-3C4B-4D5E-8F90-123456789ABC")]
+    [InlineData("{6a1f8a2e-3c4b-4d5e-8f90-123456789abc}")]
+    [InlineData("6a1f8a2e3c4b4d5e8f90123456789abc")]
+    public void Audience_accepts_the_canonical_app_id_whatever_form_it_was_configured_in(string configured)
+    {
+        var audiences = ChannelTokenValidator.Audiences(configured);
+        Assert.Contains("6a1f8a2e-3c4b-4d5e-8f90-123456789abc", audiences);
+        Assert.Contains("api://6a1f8a2e-3c4b-4d5e-8f90-123456789abc", audiences);
+    }
 }

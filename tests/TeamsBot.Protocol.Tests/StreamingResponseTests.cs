@@ -116,4 +116,47 @@ public class StreamingResponseTests
         _time.Advance(TimeSpan.FromSeconds(11));
         Assert.True(stream.Cancellation.IsCancellationRequested);
     }
+
+    [Fact]
+    public async Task A_refused_streamed_final_is_delivered_as_a_plain_message_unless_the_user_stopped()
+    {
+        await using var stream = Create(personal: true);
+        await stream.SendInformativeUpdateAsync("Searching…");
+        _respond = a => a.Type == ActivityTypes.Message && a.Entities?.Any(e => e.Type == "streaminfo") == true
+            ? throw new ConnectorException(HttpStatusCode.Forbidden, "ContentStreamNotAllowed", "message size too large")
+            : new ResourceResponse("final-id");
+        stream.AppendText("A long answer");
+        var response = await stream.EndAsync(new Activity());
+        Assert.Equal("final-id", response.Id);
+        var last = _sent.Last().Activity;
+        Assert.Equal("A long answer", last.Text);
+        Assert.DoesNotContain(last.Entities ?? [], e => e.Type == "streaminfo");
+    }
+
+    [Fact]
+    public async Task After_the_user_pressed_Stop_the_final_is_not_forced_on_them()
+    {
+        await using var stream = Create(personal: true);
+        await stream.SendInformativeUpdateAsync("Searching…");
+        _respond = _ => throw new ConnectorException(HttpStatusCode.Forbidden, "ContentStreamNotAllowed", "stopped");
+        stream.AppendText("partial");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 200 && !stream.StoppedByUser; i++) await Task.Delay(10);
+        var response = await stream.EndAsync(new Activity());
+        Assert.Null(response.Id);
+    }
+
+    [Fact]
+    public async Task A_failing_update_stops_updates_but_the_final_message_still_goes_out()
+    {
+        await using var stream = Create(personal: true);
+        await stream.SendInformativeUpdateAsync("Searching…");
+        _respond = a => a.Type == ActivityTypes.Typing ? throw new ConnectorException(HttpStatusCode.ServiceUnavailable, null, "down") : new ResourceResponse("final");
+        stream.AppendText("text");
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await WaitForSentAsync(2);
+        var response = await stream.EndAsync(new Activity());
+        Assert.Equal("final", response.Id);
+        Assert.Equal("text", _sent.Last().Activity.Text);
+    }
 }

@@ -23,6 +23,11 @@ public sealed record ConnectorRequest(
     public JsonElement Json => JsonDocument.Parse(Body.Length == 0 ? "null" : Body).RootElement.Clone();
 
     public bool IsSend => Method == "POST" && Path.Contains("/activities", StringComparison.Ordinal);
+
+    /// <summary>Everything a person would read in the sent activity: its text plus the JSON of its card attachments.</summary>
+    public string VisibleText => Activity is { } a
+        ? a.Text + string.Concat((a.Attachments ?? []).Select(x => x.Content?.GetRawText()))
+        : "";
 }
 
 /// <summary>A scripted answer: status, JSON body, Retry-After seconds.</summary>

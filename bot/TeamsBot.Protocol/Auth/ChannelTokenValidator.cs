@@ -44,13 +44,15 @@ public sealed class ChannelTokenValidator
         _keys = new OpenIdKeyStore(httpFactory.CreateClient(nameof(OpenIdKeyStore)), _cloud.OpenIdMetadataUrl, time, logger);
     }
 
-    public async Task<AuthResult> ValidateAsync(string? authorizationHeader, Activity activity, IPAddress? remoteAddress, CancellationToken cancellationToken)
+    /// <param name="forwarded">The request came through a proxy or tunnel (Forwarded / X-Forwarded-* headers): in local
+    /// development mode such a caller is not local, whatever its socket address.</param>
+    public async Task<AuthResult> ValidateAsync(string? authorizationHeader, Activity activity, IPAddress? remoteAddress, CancellationToken cancellationToken, bool forwarded = false)
     {
         if (_options.LocalDevelopment)
         {
-            return remoteAddress is not null && IPAddress.IsLoopback(remoteAddress)
+            return remoteAddress is not null && IPAddress.IsLoopback(remoteAddress) && !forwarded
                 ? new AuthResult(AuthOutcome.LocalDevelopment)
-                : new AuthResult(AuthOutcome.Unauthorized, "local development mode accepts loopback callers only");
+                : new AuthResult(AuthOutcome.Unauthorized, "local development mode accepts direct loopback callers only");
         }
         if (authorizationHeader is null || !authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Fail("missing bearer token");
@@ -68,7 +70,7 @@ public sealed class ChannelTokenValidator
         var parameters = new TokenValidationParameters
         {
             ValidIssuer = _cloud.Issuer,
-            ValidAudience = _options.AppId,
+            ValidAudiences = Audiences(_options.AppId!),
             IssuerSigningKey = key.Key,
             ValidAlgorithms = Algorithms,
             RequireSignedTokens = true,
@@ -92,6 +94,14 @@ public sealed class ChannelTokenValidator
             return new AuthResult(AuthOutcome.Forbidden, "tenant not allowed");
 
         return new AuthResult(AuthOutcome.Authenticated);
+    }
+
+    /// <summary>The app id as configured and in canonical GUID form (audience matching is case-sensitive), and api://{id}.</summary>
+    internal static string[] Audiences(string appId)
+    {
+        var forms = new List<string> { appId.Trim() };
+        if (Guid.TryParse(appId, out var id)) forms.AddRange([id.ToString("D"), $"api://{id:D}"]);
+        return [.. forms.Distinct(StringComparer.Ordinal)];
     }
 
     // Lifetime against the injected clock (so tests can move time) with the spec's 5 minutes of skew.

@@ -32,7 +32,8 @@ public sealed class OpenIdKeyStore(HttpClient http, string metadataUrl, TimeProv
         try
         {
             if (_keys.TryGetValue(kid, out cached) && time.GetUtcNow() - _fetchedAt < CacheDuration) return cached;
-            if (time.GetUtcNow() - _fetchedAt >= MinRefreshInterval) await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            // Not the caller's token: a client hanging up must not abort (and back off) the shared refresh.
+            if (time.GetUtcNow() - _fetchedAt >= MinRefreshInterval) await RefreshAsync(CancellationToken.None).ConfigureAwait(false);
             return _keys.GetValueOrDefault(kid);
         }
         finally
@@ -53,7 +54,7 @@ public sealed class OpenIdKeyStore(HttpClient http, string metadataUrl, TimeProv
             _fetchedAt = time.GetUtcNow();
             logger.LogInformation("Loaded {Count} channel signing keys", _keys.Count);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or InvalidOperationException or KeyNotFoundException or TaskCanceledException)
+        catch (Exception e)
         {
             // Keep the previous keys; retry after MinRefreshInterval.
             _fetchedAt = time.GetUtcNow() - CacheDuration + MinRefreshInterval;

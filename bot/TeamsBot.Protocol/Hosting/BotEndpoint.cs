@@ -43,7 +43,8 @@ public sealed class BotEndpoint(
         var (activity, error) = Parse(body);
         if (activity is null) return Problem(StatusCodes.Status400BadRequest, error!);
 
-        var auth = await validator.ValidateAsync(http.Request.Headers.Authorization.ToString(), activity, http.Connection.RemoteIpAddress, cancellationToken);
+        var forwarded = http.Request.Headers.ContainsKey("Forwarded") || http.Request.Headers.Keys.Any(k => k.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase));
+        var auth = await validator.ValidateAsync(http.Request.Headers.Authorization.ToString(), activity, http.Connection.RemoteIpAddress, cancellationToken, forwarded);
         if (!auth.Succeeded)
         {
             logger.LogWarning("Rejected activity: {Reason}", auth.Reason);
@@ -75,8 +76,8 @@ public sealed class BotEndpoint(
         try
         {
             InvokeResponse? response = null;
-            var work = ExecuteAsync(activity, route, correlationId, async (handler, context, ct) =>
-                response = await ((IInvokeHandler)handler).HandleAsync(context, ct));
+            var work = queue.Track(ExecuteAsync(activity, route, correlationId, async (handler, context, ct) =>
+                response = await ((IInvokeHandler)handler).HandleAsync(context, ct)));
             var finished = await Task.WhenAny(work, Task.Delay(_options.ReplyDeadline, time, cancellationToken));
             if (finished != work)
             {
@@ -181,6 +182,7 @@ public sealed class BotEndpoint(
                          ("from.aadObjectId", activity.From?.AadObjectId), ("channelId", activity.ChannelId) })
             {
                 if (value is { Length: > MaxIdLength }) return (null, $"The activity's '{name}' is longer than {MaxIdLength} characters.");
+                if (value is not null && value.Any(char.IsControl)) return (null, $"The activity's '{name}' contains control characters.");
             }
             return (activity, null);
         }

@@ -94,15 +94,23 @@ public sealed class BotRouteBuilder
     public static string? CardActionVerb(Activity activity) =>
         activity.Value is { ValueKind: JsonValueKind.Object } value
         && value.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.Object
-        && action.TryGetProperty("verb", out var verb) && verb.ValueKind == JsonValueKind.String
-            ? verb.GetString()
+        && action.TryGetProperty("verb", out var verb)
+            ? SafeString(verb)
             : null;
 
     public static string? SubmitVerb(Activity activity) =>
         activity.Value is { ValueKind: JsonValueKind.Object } value
-        && value.TryGetProperty("verb", out var verb) && verb.ValueKind == JsonValueKind.String
-            ? verb.GetString()
+        && value.TryGetProperty("verb", out var verb)
+            ? SafeString(verb)
             : null;
+
+    /// <summary>A JSON string's value; null for other kinds and for invalid UTF-16 (a lone surrogate from the wire).</summary>
+    private static string? SafeString(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.String) return null;
+        try { return element.GetString(); }
+        catch (InvalidOperationException) { return null; }
+    }
 }
 
 public static class BotRouteServiceCollectionExtensions

@@ -24,6 +24,8 @@ public sealed class ConnectorResilienceOptions
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(60);
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Upper bound of one call including retries and Retry-After waits.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public static class ProtocolExtensions
@@ -49,7 +51,8 @@ public static class ProtocolExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(nameof(OpenIdKeyStore), c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddHttpClient(nameof(OpenIdKeyStore), c => c.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddHttpClient(nameof(MsalConnectorTokenProvider));
         services.AddSingleton<ChannelTokenValidator>();
         services.TryAddSingleton<IConnectorTokenProvider, MsalConnectorTokenProvider>();
@@ -57,11 +60,14 @@ public static class ProtocolExtensions
         services.AddSingleton<ConversationPacer>();
         services.AddTransient<ConversationPacingHandler>();
         services.AddTransient<ConnectorAuthHandler>();
-        var connectorClient = services.AddHttpClient<IConnectorClient, ConnectorClient>(c => c.Timeout = Timeout.InfiniteTimeSpan);
+        var connectorClient = services.AddHttpClient<IConnectorClient, ConnectorClient>(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            // Teams serviceUrls sit behind Traffic Manager: recycle connections so DNS changes are seen.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
         // Outer to inner: retries (each attempt is paced and gets a token), pacing, token.
         connectorClient.AddResilienceHandler("connector", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<ConnectorResilienceOptions>>().Value;
+                pipeline.AddTimeout(o.TotalTimeout);
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
                     MaxRetryAttempts = Math.Max(o.MaxRetries, 1),
@@ -70,7 +76,9 @@ public static class ProtocolExtensions
                     UseJitter = true,
                     Delay = o.BaseDelay,
                     MaxDelay = o.MaxDelay,
-                    ShouldRetryAfterHeader = true,
+                    // Retry-After is honoured but bounded: a huge value must not stall a conversation for hours.
+                    ShouldRetryAfterHeader = false,
+                    DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome) is { } wait ? (TimeSpan?)(wait > o.MaxDelay ? o.MaxDelay : wait) : null),
                 });
                 pipeline.AddTimeout(o.AttemptTimeout);
             });
@@ -92,6 +100,15 @@ public static class ProtocolExtensions
             or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout } => true,
         _ => false,
     };
+
+    /// <summary>The server's Retry-After (delta seconds or date), if any.</summary>
+    internal static TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome)
+    {
+        var header = outcome.Result?.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        return null;
+    }
 
     /// <summary>Maps <c>POST /api/messages</c> and warns loudly when running in local development mode.</summary>
     public static IEndpointRouteBuilder MapTeamsBot(this IEndpointRouteBuilder endpoints)

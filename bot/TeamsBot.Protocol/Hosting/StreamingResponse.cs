@@ -17,6 +17,7 @@ public sealed class StreamingResponse : IAsyncDisposable
     public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(2);
     // Leave room for the final message inside Teams' two minutes.
     private static readonly TimeSpan FinalMargin = TimeSpan.FromSeconds(10);
+    private const int MaxInformativeLength = 1000;
 
     private readonly Func<Activity, CancellationToken, Task<ResourceResponse>> _send;
     private readonly TimeProvider _time;
@@ -66,6 +67,7 @@ public sealed class StreamingResponse : IAsyncDisposable
     public async Task SendInformativeUpdateAsync(string text, CancellationToken cancellationToken = default)
     {
         if (!CanStream || _cancel.IsCancellationRequested) return;
+        if (text.Length > MaxInformativeLength) text = text[..MaxInformativeLength];
         await SendUpdateAsync(StreamTypes.Informative, text, cancellationToken).ConfigureAwait(false);
     }
 
@@ -101,7 +103,8 @@ public sealed class StreamingResponse : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         if (loop is not null) await loop.ConfigureAwait(false);
 
-        var message = final with { Type = ActivityTypes.Message, Text = final.Text ?? Text };
+        var plain = final with { Type = ActivityTypes.Message, Text = final.Text ?? Text };
+        var message = plain;
         if (StreamId is not null)
         {
             var entities = (message.Entities ?? []).ToList();
@@ -116,6 +119,13 @@ public sealed class StreamingResponse : IAsyncDisposable
         try
         {
             return await _send(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectorException e) when (StreamId is not null && e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.BadRequest)
+        {
+            // The user pressed Stop: they keep what they saw. Otherwise Teams refused the stream (too long, too large,
+            // already ended): deliver the answer as an ordinary message so it is never lost.
+            if (StoppedByUser) return new ResourceResponse(null);
+            return await _send(plain, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -145,7 +155,15 @@ public sealed class StreamingResponse : IAsyncDisposable
                 if (_text.Length == _sentLength) continue;
                 text = _text.ToString();
             }
-            await SendUpdateAsync(StreamTypes.Streaming, text, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await SendUpdateAsync(StreamTypes.Streaming, text, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // An update that failed for good (after retries) ends the updates; the final message still goes out.
+                return;
+            }
             lock (_gate)
             {
                 if (_ended) return;
@@ -159,6 +177,8 @@ public sealed class StreamingResponse : IAsyncDisposable
         try
         {
             if (_cancel.IsCancellationRequested) return;
+            var wait = _lastSent + UpdateInterval - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
             var sequence = _sequence + 1;
             var update = new Activity
             {

@@ -42,8 +42,17 @@ public sealed class TurnQueue(ILogger<TurnQueue> logger) : IHostedService
         return task;
     }
 
+    /// <summary>Tracks work that runs outside the per-conversation order (invokes) so shutdown drains it too.</summary>
+    public Task Track(Task work)
+    {
+        lock (_gate) _inFlight.Add(work);
+        _ = work.ContinueWith(t => { lock (_gate) _inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return work;
+    }
+
     private static async Task RunAfterAsync(Task previous, Func<Task> work)
     {
+        await Task.Yield(); // never run a turn inline under the queue's lock
         try { await previous.ConfigureAwait(false); }
         catch { /* the earlier turn's failure was reported by its own caller */ }
         await work().ConfigureAwait(false);

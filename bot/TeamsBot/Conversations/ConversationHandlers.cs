@@ -4,7 +4,7 @@ using TeamsBot.Protocol.Hosting;
 namespace TeamsBot.Conversations;
 
 /// <summary>Stores the conversation reference of every authenticated turn before it is handled.</summary>
-internal sealed class ConversationReferenceMiddleware(ConversationStore store) : ITurnMiddleware
+internal sealed class ConversationReferenceMiddleware(ConversationStore store, ILogger<ConversationReferenceMiddleware> logger) : ITurnMiddleware
 {
     public async Task OnTurnAsync(ITurnContext context, Func<Task> next, CancellationToken cancellationToken)
     {
@@ -16,7 +16,15 @@ internal sealed class ConversationReferenceMiddleware(ConversationStore store) :
             _ when activity.IsType(ActivityTypes.ConversationUpdate) && IncludesBot(activity.MembersAdded, activity) => true,
             _ => null,
         };
-        await store.RecordAsync(activity, installed, cancellationToken);
+        try
+        {
+            await store.RecordAsync(activity, installed, cancellationToken);
+        }
+        catch (Microsoft.EntityFrameworkCore.DbUpdateException e)
+        {
+            // A reference that cannot be stored must not cost the user their answer.
+            logger.LogWarning("Conversation reference not stored ({Error}); turn continues", e.InnerException?.GetType().Name ?? e.GetType().Name);
+        }
         await next();
     }
 
@@ -30,12 +38,12 @@ internal sealed class WelcomeHandler(WelcomeMessages messages) : ITurnHandler
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
         if (!ConversationReferenceMiddleware.IncludesBot(context.Activity.MembersAdded, context.Activity)) return;
-        await context.SendActivityAsync(messages.Welcome(context.Activity), cancellationToken);
+        await context.SendActivityAsync(await messages.WelcomeAsync(context.Activity, cancellationToken), cancellationToken);
     }
 }
 
 internal sealed class HelpHandler(WelcomeMessages messages) : ITurnHandler
 {
-    public Task HandleAsync(ITurnContext context, CancellationToken cancellationToken) =>
-        context.SendActivityAsync(messages.Help(context.Activity), cancellationToken);
+    public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken) =>
+        await context.SendActivityAsync(await messages.HelpAsync(context.Activity, cancellationToken), cancellationToken);
 }

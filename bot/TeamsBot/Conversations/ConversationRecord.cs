@@ -33,15 +33,15 @@ internal sealed class ConversationRecordConfiguration : IEntityTypeConfiguration
     {
         e.ToTable("conversations");
         e.HasKey(c => c.ConversationId);
-        e.Property(c => c.ConversationId).HasMaxLength(512);
-        e.Property(c => c.ServiceUrl).HasMaxLength(512);
-        e.Property(c => c.ChannelId).HasMaxLength(64);
-        e.Property(c => c.TenantId).HasMaxLength(64);
-        e.Property(c => c.Scope).HasMaxLength(16);
-        e.Property(c => c.BotId).HasMaxLength(256);
-        e.Property(c => c.UserId).HasMaxLength(256);
-        e.Property(c => c.AadObjectId).HasMaxLength(64);
-        e.Property(c => c.TeamId).HasMaxLength(256);
+        e.Property(c => c.ConversationId).HasMaxLength(1024);
+        e.Property(c => c.ServiceUrl).HasMaxLength(2048);
+        e.Property(c => c.ChannelId).HasMaxLength(1024);
+        e.Property(c => c.TenantId).HasMaxLength(1024);
+        e.Property(c => c.Scope).HasMaxLength(32);
+        e.Property(c => c.BotId).HasMaxLength(1024);
+        e.Property(c => c.UserId).HasMaxLength(1024);
+        e.Property(c => c.AadObjectId).HasMaxLength(1024);
+        e.Property(c => c.TeamId).HasMaxLength(1024);
         e.Property(c => c.Locale).HasMaxLength(32);
         e.HasIndex(c => new { c.TenantId, c.AadObjectId, c.Scope });
     }

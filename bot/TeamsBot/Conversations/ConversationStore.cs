@@ -17,7 +17,11 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
     {
         if (activity.Conversation?.Id is not { } conversationId || activity.ServiceUrl is null) return;
         var now = time.GetUtcNow();
-        var scope = activity.Conversation.ConversationType ?? ConversationTypes.Personal;
+        var scope = activity.Conversation.ConversationType switch
+        {
+            ConversationTypes.GroupChat or ConversationTypes.Channel => activity.Conversation.ConversationType,
+            _ => ConversationTypes.Personal,
+        };
         var personal = scope == ConversationTypes.Personal;
         var fingerprint = string.Join('|', activity.ServiceUrl, activity.TenantId, personal ? activity.From?.Id : null, activity.Locale, installed);
         if (installed is null && _recent.TryGetValue(conversationId, out var last) && last.Fingerprint == fingerprint && now - last.At < TouchInterval)
@@ -41,7 +45,8 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         record.TenantId = activity.TenantId ?? record.TenantId;
         record.BotId = activity.Recipient?.Id ?? record.BotId;
         record.TeamId = activity.ChannelData?.Team?.Id ?? record.TeamId;
-        record.Locale = activity.Locale ?? record.Locale;
+        record.Locale = activity.Locale is { Length: <= 32 } locale ? locale : record.Locale;
+        record.TeamId = record.TeamId is { Length: > 1024 } ? null : record.TeamId;
         record.LastSeenAt = now;
         if (personal && activity.From?.Id is { } userId && !userId.StartsWith("28:", StringComparison.Ordinal))
         {

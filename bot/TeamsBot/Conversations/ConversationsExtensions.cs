@@ -1,3 +1,4 @@
+using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Connector;
 using TeamsBot.Protocol.Hosting;
@@ -10,6 +11,7 @@ public static class ConversationsExtensions
     public static WebApplicationBuilder AddConversations(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ConversationStore>();
+        builder.Services.AddCardLibrary();
         builder.Services.AddSingleton<WelcomeMessages>();
         builder.Services.AddSingleton<ProactiveMessenger>();
         builder.Services.AddSingleton<IProactiveMessenger>(sp => sp.GetRequiredService<ProactiveMessenger>());

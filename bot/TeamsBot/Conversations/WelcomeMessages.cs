@@ -1,21 +1,64 @@
+using TeamsBot.Agencies;
+using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 
 namespace TeamsBot.Conversations;
 
-/// <summary>The welcome and help messages. Plain Markdown text that Teams renders in every scope.</summary>
-public class WelcomeMessages
+/// <summary>
+/// The welcome and help cards. Welcome names the user's agency and any bonus features its entitlement windows grant
+/// (e.g. the 60 extra days of Deep Research and Advanced Voice); help lists the commands.
+/// </summary>
+public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAgencyRegistry registry, TimeProvider time)
 {
-    public virtual Activity Welcome(Activity inbound) => Activity.Message(
-        "**Welcome to TeamsBot**, your agency's enterprise AI assistant.\n\n" +
-        "Ask me anything about your work: I answer from approved agency guidance and the enterprise model, and I cite my sources. " +
-        "Your questions and my answers are never used to train the model.\n\n" +
-        "Please never paste Social Security numbers, classified or CUI-marked content: I will refuse to forward it.\n\n" +
-        "Type **help** to see what I can do.") with { TextFormat = "markdown" };
+    public const string ProgramName = "Enterprise AI Assistant";
 
-    public virtual Activity Help(Activity inbound) => Activity.Message(
-        "**What I can do**\n\n" +
-        "- Ask a question in plain words, e.g. *How do I get access to the AI assistant?*\n" +
-        "- **new chat** (or **reset**): forget our conversation so far\n" +
-        "- **help**: show this message\n\n" +
-        "Rate any answer with thumbs up or down: it helps the program measure what works.") with { TextFormat = "markdown" };
+    private static readonly IReadOnlyDictionary<string, string> FeatureNames = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["deep-research"] = "Deep Research",
+        ["advanced-voice"] = "Advanced Voice",
+    };
+
+    private static readonly PromptSuggestion[] Suggestions =
+    [
+        new("How do I get access?", "How do I get access to the enterprise AI assistant?"),
+        new("What data can I enter?", "What information may I enter into the AI assistant, and what must I never enter?"),
+    ];
+
+    public virtual async Task<Activity> WelcomeAsync(Activity inbound, CancellationToken cancellationToken)
+    {
+        var agencyName = "your agency";
+        var now = time.GetUtcNow();
+        var bonus = new List<EntitlementWindow>();
+        if (UserKeyOf(inbound) is { } key)
+        {
+            var user = await directory.ResolveAsync(key, cancellationToken);
+            if (!user.IsUnassigned && await registry.FindAsync(user.AgencyId, cancellationToken) is { } agency)
+            {
+                agencyName = agency.Name;
+                bonus.AddRange(agency.Entitlements.Where(e => e.Start <= now && now < e.End));
+            }
+        }
+        var daysLeft = bonus.Count == 0 ? 0 : (int)Math.Ceiling((bonus.Max(b => b.End) - now).TotalDays);
+        var features = bonus.Select(b => FeatureNames.GetValueOrDefault(b.Feature, b.Feature)).Distinct().ToList();
+        // conversationUpdate often carries the user's name only in membersAdded.
+        var userName = !inbound.IsPersonal() ? "everyone"
+            : inbound.From?.Name is { Length: > 0 } name ? name
+            : inbound.MembersAdded?.FirstOrDefault(m => m.Id != inbound.Recipient?.Id && !string.IsNullOrEmpty(m.Name))?.Name ?? "";
+        var card = cards.Bind(new WelcomeCardData(userName, agencyName, ProgramName, daysLeft, features, Suggestions), inbound.Locale);
+        return CardMessage(card, $"Welcome to the {ProgramName}. Type help to see what I can do.");
+    }
+
+    public virtual Task<Activity> HelpAsync(Activity inbound, CancellationToken cancellationToken)
+    {
+        // The coach and admin sections list commands of the broadcast, events and insights slices; they are shown
+        // (from IDirectoryRoles) once those commands exist, never before.
+        var card = cards.Bind(new HelpCardData(IsCoach: false, IsAdmin: false), inbound.Locale);
+        return Task.FromResult(CardMessage(card, "What I can do: ask a question in plain words; type new chat to start over; help shows this list."));
+    }
+
+    internal static UserKey? UserKeyOf(Activity activity) =>
+        activity.From?.AadObjectId is { Length: > 0 } objectId && activity.TenantId is { Length: > 0 } tenant ? new UserKey(objectId, tenant) : null;
+
+    private static Activity CardMessage(System.Text.Json.JsonElement card, string summary) =>
+        Activity.Message() with { Attachments = [Attachment.AdaptiveCard(card)], Summary = summary };
 }

@@ -85,7 +85,7 @@ public sealed partial class LocalizationTests
 
     // Commands are typed in English in every language; choice values are machine values.
     private static bool IsCommandOrValue(string text) =>
-        text is "help" or "training" or "feedback" or "stop tips" or "broadcast" or "campaigns" or "events" or "report" or "agencies";
+        text is "help" or "new chat" or "training" or "feedback" or "stop tips" or "broadcast" or "campaigns" or "events" or "report" or "agencies";
 
     [GeneratedRegex(@"\[\[[A-Za-z0-9_.]+\]\]")]
     private static partial Regex Tokens();

@@ -53,7 +53,8 @@ public class HostBehaviourTests : IAsyncLifetime
         var request = (await _connector.WaitForSendsAsync(1)).Single(r => r.IsSend);
         Assert.Equal("/v3/conversations/a%3Apersonal-chat-1/activities", request.Path);
         var reply = request.Activity!;
-        Assert.Contains("new chat", reply.Text);
+        Assert.Contains("What I can do", request.VisibleText);
+        Assert.Equal("application/vnd.microsoft.card.adaptive", reply.Attachments![0].ContentType);
         Assert.Equal(inbound.Id, reply.ReplyToId);
         Assert.Equal(TestActivities.BotId, reply.From!.Id);
         Assert.Equal("29:user-1", reply.Recipient!.Id);
@@ -67,8 +68,8 @@ public class HostBehaviourTests : IAsyncLifetime
         await _bot.SendAsync(Message("", id: null) with { Type = ActivityTypes.InstallationUpdate, Text = null, Action = "add" });
         var sends = await _connector.WaitForSendsAsync(1);
         await Task.Delay(200);
-        var welcome = Assert.Single(_connector.SentActivities);
-        Assert.Contains("Welcome to TeamsBot", welcome.Text);
+        var welcome = Assert.Single(_connector.Requests, r => r.IsSend);
+        Assert.Contains("Welcome to", welcome.VisibleText);
 
         var store = _bot.Services.GetRequiredService<ConversationStore>();
         var record = await store.FindPersonalAsync(TestActivities.TenantId, "aad-user-1", default);
@@ -118,6 +119,29 @@ public class HostBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Local_development_mode_refuses_callers_behind_a_proxy_or_tunnel()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(Message("help"), options: ProtocolJson.Options),
+        };
+        request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        var response = await _bot.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        await Task.Delay(100);
+        Assert.Empty(_connector.Requests);
+    }
+
+    [Fact]
+    public async Task Invalid_UTF16_in_a_card_verb_is_not_a_server_error()
+    {
+        var body = JsonSerializer.Serialize(TestActivities.Invoke(_connector.ServiceUrl, "adaptiveCard/action", new { action = new { type = "Action.Execute", verb = "VERB" } }), ProtocolJson.Options)
+            .Replace("\"VERB\"", "\"\\ud800x\"");
+        var response = await _bot.SendRawAsync(body);
+        Assert.True((int)response.StatusCode < 500, $"got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()} {string.Join("\n", TestLogs.All.Where(l => l.StartsWith("Error")).TakeLast(3))}");
+    }
+
+    [Fact]
     public async Task Bodies_over_the_limit_get_413()
     {
         var huge = JsonSerializer.Serialize(Message(new string('x', 300 * 1024)), ProtocolJson.Options);
@@ -145,7 +169,7 @@ public class HostBehaviourTests : IAsyncLifetime
     [Fact]
     public async Task Slow_turns_reply_202_before_the_deadline_then_finish_in_order_per_conversation()
     {
-        var slow = await _bot.SendAsync(Message("slow 4000"));
+        var slow = await _bot.SendAsync(Message("slow 6000"));
         Assert.Equal(HttpStatusCode.Accepted, slow.StatusCode);
         var fast = await _bot.SendAsync(Message("fast 0"));
         Assert.Equal(HttpStatusCode.Accepted, fast.StatusCode); // queued behind the slow turn of the same conversation
@@ -154,7 +178,7 @@ public class HostBehaviourTests : IAsyncLifetime
 
         await _connector.WaitForSendsAsync(3, TimeSpan.FromSeconds(15));
         var texts = _connector.SentActivities.Where(a => a.Conversation!.Id == "a:personal-chat-1").Select(a => a.Text).ToList();
-        Assert.Equal(["echo slow 4000", "echo fast 0"], texts);
+        Assert.Equal(["echo slow 6000", "echo fast 0"], texts);
     }
 
     [Fact]

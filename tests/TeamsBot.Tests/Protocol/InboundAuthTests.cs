@@ -41,7 +41,7 @@ public class InboundAuthTests : IAsyncLifetime
         var sends = await _env.Connector.WaitForSendsAsync(1);
         var reply = sends.Single(r => r.IsSend);
         Assert.Equal($"Bearer {_env.Tokens.LastToken}", reply.Authorization);
-        Assert.Contains("What I can do", reply.Activity!.Text);
+        Assert.Contains("What I can do", reply.VisibleText);
 
         var tokenRequest = Assert.Single(_env.Tokens.Requests);
         Assert.Equal("client_credentials", tokenRequest["grant_type"]);

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using TeamsBot.Protocol.Activities;
+using TeamsBot.Testing;
+
+namespace TeamsBot.Tests.Conversations;
+
+/// <summary>The welcome card a new user sees names their agency and its open bonus-feature window.</summary>
+public class WelcomeTests
+{
+    [Fact]
+    public async Task Welcome_names_the_agency_and_the_bonus_features_with_days_left_in_the_users_language()
+    {
+        await using var connector = await FakeConnector.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-24T12:00:00Z"));
+        await using var bot = await BotApp.StartAsync(customize: b => b.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+
+        // Alex Rivera of the sample directory: a GSA employee; GSA's sample windows end on 2026-12-31.
+        var added = TestActivities.BotAdded(connector.ServiceUrl) is var a
+            ? a with
+            {
+                From = new ChannelAccount { Id = "29:alex", Name = "Alex Rivera", AadObjectId = "00000000-0000-4000-8000-000000000001" },
+                Conversation = a.Conversation! with { TenantId = "5a3b1e00-0000-4000-8000-00000000d1a0" },
+                Locale = "es-US",
+            }
+            : a;
+        await bot.SendAsync(added);
+        var welcome = (await connector.WaitForSendsAsync(1)).Single(r => r.IsSend).VisibleText;
+        Assert.Contains("General Services Administration", welcome);
+        Assert.Contains("Alex Rivera", welcome);
+        Assert.Contains("Deep Research", welcome);
+        Assert.Contains("37", welcome);
+        Assert.Contains("Bienvenid", welcome); // Spanish card for an es-US Teams client
+    }
+
+    [Fact]
+    public async Task Welcome_without_a_known_name_reads_naturally()
+    {
+        await using var connector = await FakeConnector.StartAsync();
+        await using var bot = await BotApp.StartAsync();
+        var added = TestActivities.BotAdded(connector.ServiceUrl) with { From = new ChannelAccount { Id = "29:user-1" } };
+        await bot.SendAsync(added);
+        var welcome = (await connector.WaitForSendsAsync(1)).Single(r => r.IsSend).VisibleText;
+        Assert.Contains("Welcome to Enterprise AI Assistant!", welcome);
+        Assert.Contains("your agency", welcome); // a user no directory rule maps
+    }
+}

@@ -1,0 +1,34 @@
+using TeamsBot.Testing;
+
+namespace TeamsBot.Tests.Protocol;
+
+/// <summary>Invalid configuration stops the real process at startup with one clear line per problem.</summary>
+public class ConfigurationTests
+{
+    [Fact]
+    public async Task Bad_bot_settings_are_each_reported_on_one_line_and_the_process_exits_2()
+    {
+        var (code, lines) = await BotProcess.RunUntilExitAsync(new Dictionary<string, string>
+        {
+            ["Bot__AppId"] = "not-a-guid",
+            ["Bot__Cloud"] = "Mars",
+            ["Bot__OpenIdMetadataUrl"] = "http://login.example.com/metadata",
+            ["Bot__AllowedTenants"] = "contoso",
+        });
+        Assert.Equal(2, code);
+        Assert.Contains("Configuration error: Bot:Cloud 'Mars' is unknown; use one of Public, USGov, USGovHigh, USGovDoD.", lines);
+        Assert.Contains("Configuration error: Bot:AppId must be the bot's Entra application (client) id, a GUID.", lines);
+        Assert.Contains("Configuration error: Bot:AppPassword or Bot:CertificatePath is required when Bot:AppId is set.", lines);
+        Assert.Contains("Configuration error: Bot:OpenIdMetadataUrl 'http://login.example.com/metadata' must use https (plain http is allowed on loopback only).", lines);
+        Assert.Contains("Configuration error: Bot:AllowedTenants entry 'contoso' is not a tenant GUID.", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("   at ")); // no stack trace
+    }
+
+    [Fact]
+    public async Task Production_never_runs_in_local_development_mode()
+    {
+        var (code, lines) = await BotProcess.RunUntilExitAsync(new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        Assert.Equal(2, code);
+        Assert.Contains("Configuration error: Bot:AppId is required in Production; local development mode (no app id) is never allowed there.", lines);
+    }
+}
