@@ -69,6 +69,39 @@ public class ModelProviderTests
     }
 
     [Fact]
+    public async Task The_app_refuses_to_start_with_an_invalid_blocked_pattern()
+    {
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            Testing.BotApp.StartAsync(new Dictionary<string, string?> { ["Answers:BlockedPatterns:0"] = "(unclosed" }));
+        Assert.Contains(ex.Failures, f => f.Contains("Answers:BlockedPatterns"));
+    }
+
+    [Fact]
+    public async Task Knowledge_path_points_the_bot_at_an_agency_folder_and_citations_link_to_the_base_url()
+    {
+        var folder = Directory.CreateTempSubdirectory("teamsbot-knowledge-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "parking.md"),
+                "# Parking at headquarters\n\n## Visitor parking\nVisitors park in garage B after registering at the front desk.\n");
+            await using var h = await Harness.StartAsync(withModel: false, new Dictionary<string, string?>
+            {
+                ["Knowledge:Path"] = folder.FullName, ["Knowledge:BaseUrl"] = "https://intranet.agency.gov/guidance/",
+            });
+            await h.AskAsync("Where do visitors park?");
+            var final = await h.MessageAsync();
+            Assert.Contains("garage B", final.Text);
+            var citation = Assert.Single(EntityAssertions.Root(final).Citation!);
+            Assert.Equal("Parking at headquarters — Visitor parking", citation.Appearance!.Name);
+            Assert.Equal("https://intranet.agency.gov/guidance/parking.md", citation.Appearance.Url);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_app_refuses_to_start_with_a_bad_model_configuration()
     {
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
