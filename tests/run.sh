@@ -15,6 +15,21 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "co
   fi
 fi
 
+# PostgreSQL for the Storage:Provider=Postgres tests (root only; otherwise set TEAMSBOT_TEST_POSTGRES yourself).
+if [ -z "${TEAMSBOT_TEST_POSTGRES:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || exit 1
+  fi
+  cluster=$(pg_lsclusters --no-header 2>/dev/null | head -1)
+  if [ -n "$cluster" ]; then
+    read -r ver name _ <<<"$cluster"
+    pg_ctlcluster "$ver" "$name" start 2>/dev/null || true
+    su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='teamsbot_test'\"" | grep -q 1 \
+      || su postgres -c "psql -qc \"CREATE ROLE teamsbot_test LOGIN PASSWORD 'teamsbot_test' CREATEDB;\""
+    export TEAMSBOT_TEST_POSTGRES="Host=127.0.0.1;Username=teamsbot_test;Password=teamsbot_test;Database=postgres"
+  fi
+fi
+
 log=$(mktemp)
 dotnet test TeamsBot.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
