@@ -1,4 +1,5 @@
 using TeamsBot.Agencies;
+using TeamsBot.Answers;
 using TeamsBot.Conversations;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Storage;
@@ -18,6 +19,7 @@ public static class TeamsBotApplication
         builder.AddStorage();
         builder.AddConversations();
         builder.AddDirectory();
+        builder.AddAnswers();
         customize?.Invoke(builder);
 
         var app = builder.Build();

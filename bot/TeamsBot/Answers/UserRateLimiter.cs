@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Options;
+using TeamsBot.Protocol.Activities;
+
+namespace TeamsBot.Answers;
+
+/// <summary>Sliding-window fair use: at most <see cref="AnswersOptions.QuestionsPerWindow"/> questions per user per window.</summary>
+public sealed class UserRateLimiter(IOptions<AnswersOptions> options, TimeProvider time)
+{
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _asked = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+
+    public static string UserKey(Activity activity) =>
+        activity.From?.AadObjectId ?? activity.From?.Id ?? activity.Conversation?.Id ?? "";
+
+    /// <summary>Records a question; false (and how long to wait) when the user is over the limit.</summary>
+    public bool TryAcquire(string user, out TimeSpan retryAfter)
+    {
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_asked.Count > 10_000) Prune(now - o.RateLimitWindow);
+            if (!_asked.TryGetValue(user, out var times)) _asked[user] = times = new Queue<DateTimeOffset>();
+            while (times.Count > 0 && times.Peek() <= now - o.RateLimitWindow) times.Dequeue();
+            if (times.Count >= o.QuestionsPerWindow)
+            {
+                retryAfter = times.Peek() + o.RateLimitWindow - now;
+                return false;
+            }
+            times.Enqueue(now);
+            retryAfter = TimeSpan.Zero;
+            return true;
+        }
+    }
+
+    private void Prune(DateTimeOffset before)
+    {
+        foreach (var (user, times) in _asked.ToList())
+        {
+            while (times.Count > 0 && times.Peek() <= before) times.Dequeue();
+            if (times.Count == 0) _asked.Remove(user);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using TeamsBot.Storage;
+using TeamsBot.Testing;
+
+namespace TeamsBot.Answers.Tests;
+
+public class MemoryAndFairUseTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Recall_keeps_the_latest_turns_within_the_token_budget_starting_with_a_question()
+    {
+        await using var bot = await BotApp.StartAsync();
+        var time = new FakeTimeProvider(Start);
+        var memory = new ConversationMemory(bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>(),
+            Options.Create(new AnswersOptions { MemoryTokenBudget = 60 }), time);
+        await memory.RememberAsync("c1", "first question", new string('a', 200), default); // 50 tokens answer
+        await memory.RememberAsync("c1", "second question", "short answer", default);
+        await memory.RememberAsync("other", "elsewhere", "not mine", default);
+
+        var recalled = await memory.RecallAsync("c1", default);
+        // budget 60 tokens: the second pair (4+3) and the 50-token answer fit, "first question" does not -> orphan answer dropped
+        Assert.Equal(["second question", "short answer"], recalled.Select(m => m.Text));
+
+        Assert.Equal(4, await memory.ForgetAsync("c1", default));
+        Assert.Empty(await memory.RecallAsync("c1", default));
+        Assert.Equal(2, (await memory.RecallAsync("other", default)).Count);
+    }
+
+    [Fact]
+    public async Task Cleanup_service_deletes_memory_older_than_the_retention()
+    {
+        await using var bot = await BotApp.StartAsync();
+        var time = new FakeTimeProvider(Start);
+        var options = Options.Create(new AnswersOptions { MemoryRetention = TimeSpan.FromDays(30), CleanupInterval = TimeSpan.FromHours(1) });
+        var db = bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>();
+        var memory = new ConversationMemory(db, options, time);
+        await memory.RememberAsync("old", "q", "a", default);
+        time.Advance(TimeSpan.FromDays(29));
+        await memory.RememberAsync("recent", "q", "a", default);
+
+        using var service = new MemoryCleanupService(memory, options, time, NullLogger<MemoryCleanupService>.Instance);
+        await service.StartAsync(default);
+        await WaitUntil(async () => await Count(db, "old") == 2 && await Count(db, "recent") == 2); // nothing expired yet
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1)); // "old" is now 30 days + 1 h old; the hourly tick runs
+        await WaitUntil(async () => await Count(db, "old") == 0);
+        Assert.Equal(2, await Count(db, "recent"));
+        Assert.Empty(await memory.RecallAsync("old", default));
+        await service.StopAsync(default);
+    }
+
+    [Fact]
+    public void Rate_limiter_allows_N_per_sliding_window_per_user()
+    {
+        var time = new FakeTimeProvider(Start);
+        var limiter = new UserRateLimiter(Options.Create(new AnswersOptions { QuestionsPerWindow = 3, RateLimitWindow = TimeSpan.FromMinutes(10) }), time);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(limiter.TryAcquire("u1", out _));
+            time.Advance(TimeSpan.FromMinutes(1));
+        }
+        Assert.False(limiter.TryAcquire("u1", out var wait));
+        Assert.Equal(TimeSpan.FromMinutes(7), wait);
+        Assert.True(limiter.TryAcquire("u2", out _));
+        time.Advance(TimeSpan.FromMinutes(7));
+        Assert.True(limiter.TryAcquire("u1", out _));
+        Assert.False(limiter.TryAcquire("u1", out _));
+    }
+
+    private static async Task<int> Count(IDbContextFactory<TeamsBotDbContext> db, string conversation)
+    {
+        await using var ctx = await db.CreateDbContextAsync();
+        return await ctx.Set<MemoryTurn>().CountAsync(t => t.ConversationId == conversation);
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("condition not reached");
+    }
+}
