@@ -31,6 +31,20 @@ public class BotRouteTests
         Assert.Equal(expected, Table().Match(activity, text)!.HandlerType);
     }
 
+    [Theory]
+    [InlineData("help", true)]
+    [InlineData("  Help! ", true)]
+    [InlineData("new chat.", true)]
+    [InlineData("help me write a memo", false)]
+    [InlineData("reset my PIV PIN", false)]
+    public void Exact_text_commands_match_only_the_whole_message(string text, bool isCommand)
+    {
+        var services = new ServiceCollection();
+        services.AddBotRoutes(r => r.OnMessage<Answer>().OnExactText<Help>("help", "new chat", "reset"));
+        var table = services.BuildServiceProvider().GetRequiredService<BotRouteTable>();
+        Assert.Equal(isCommand ? typeof(Help) : typeof(Answer), table.Match(new Activity { Type = "message", Text = text }, text)!.HandlerType);
+    }
+
     [Fact]
     public void Invokes_route_by_name_and_card_actions_by_verb()
     {

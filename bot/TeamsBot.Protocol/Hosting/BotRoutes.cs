@@ -54,6 +54,18 @@ public sealed class BotRouteBuilder
         Add<THandler>($"command {string.Join('|', commands)}", CommandPrecedence,
             (a, text) => a.IsType(ActivityTypes.Message) && commands.Any(c => IsCommand(text, c)));
 
+    /// <summary>A message that is exactly one of <paramref name="texts"/> (case-insensitive, mention stripped, trailing . ! ? ignored):
+    /// "help" is a command, "help me write a memo" is a question.</summary>
+    public BotRouteBuilder OnExactText<THandler>(params string[] texts) where THandler : class, ITurnHandler =>
+        Add<THandler>($"text {string.Join('|', texts)}", CommandPrecedence,
+            (a, text) => a.IsType(ActivityTypes.Message) && IsExactly(text, texts));
+
+    public static bool IsExactly(string text, IEnumerable<string> texts)
+    {
+        var trimmed = text.Trim().TrimEnd('.', '!', '?').TrimEnd();
+        return texts.Any(t => string.Equals(trimmed, t, StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>Any message no command matched.</summary>
     public BotRouteBuilder OnMessage<THandler>() where THandler : class, ITurnHandler =>
         Add<THandler>("message", FallbackPrecedence, (a, _) => a.IsType(ActivityTypes.Message));

@@ -194,7 +194,6 @@ internal sealed class ResetHandler(ConversationMemory memory) : ITurnHandler
 {
     public static readonly string[] Commands = ["new chat", "reset", "/reset", "/new", "start over"];
 
-    public static bool IsReset(string text) => Commands.Any(c => string.Equals(text.Trim().TrimEnd('.', '!'), c, StringComparison.OrdinalIgnoreCase));
 
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {

@@ -49,7 +49,7 @@ public static class AnswersExtensions
 
         // "reset" must be the whole message: "reset my PIV PIN" is a question.
         services.AddBotRoutes(routes => routes
-            .When<ResetHandler>("command new chat|reset", (a, text) => a.IsType(ActivityTypes.Message) && ResetHandler.IsReset(text))
+            .OnExactText<ResetHandler>(ResetHandler.Commands)
             .OnInvoke<FeedbackHandler>("message/submitAction")
             .OnMessage<AnswerHandler>());
         return builder;

@@ -18,7 +18,7 @@ public static class ConversationsExtensions
         builder.Services.AddTurnMiddleware<ConversationReferenceMiddleware>();
         builder.Services.AddHostedService<TrustStoredServiceUrls>();
         builder.Services.AddBotRoutes(routes => routes
-            .OnCommand<HelpHandler>("help", "/help", "?")
+            .OnExactText<HelpHandler>("help", "/help", "?", "what can you do")
             .OnActivity<WelcomeHandler>(ActivityTypes.ConversationUpdate));
         return builder;
     }

@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
@@ -10,6 +11,43 @@ namespace TeamsBot.Storage.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "answer_feedback",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    MessageId = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    AgencyId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    AgencyName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Reaction = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Comment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    CreatedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_answer_feedback", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "answer_memory",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ConversationId = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Text = table.Column<string>(type: "TEXT", nullable: false),
+                    Tokens = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAtUtc = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_answer_memory", x => x.Id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "conversations",
                 columns: table => new
@@ -87,6 +125,21 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_answer_feedback_AgencyId_CreatedAtUtc",
+                table: "answer_feedback",
+                columns: new[] { "AgencyId", "CreatedAtUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_answer_memory_ConversationId_Id",
+                table: "answer_memory",
+                columns: new[] { "ConversationId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_answer_memory_CreatedAtUtc",
+                table: "answer_memory",
+                column: "CreatedAtUtc");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_conversations_TenantId_AadObjectId_Scope",
                 table: "conversations",
                 columns: new[] { "TenantId", "AadObjectId", "Scope" });
@@ -105,6 +158,12 @@ namespace TeamsBot.Storage.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "answer_feedback");
+
+            migrationBuilder.DropTable(
+                name: "answer_memory");
+
             migrationBuilder.DropTable(
                 name: "conversations");
 

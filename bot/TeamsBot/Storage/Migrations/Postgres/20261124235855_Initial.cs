@@ -1,5 +1,6 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
@@ -11,6 +12,43 @@ namespace TeamsBot.Storage.Migrations.Postgres
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.CreateTable(
+                name: "answer_feedback",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    MessageId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    ConversationId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    AgencyId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    AgencyName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Reaction = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Comment = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    CreatedAtUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_answer_feedback", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "answer_memory",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ConversationId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    Role = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Text = table.Column<string>(type: "text", nullable: false),
+                    Tokens = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAtUtc = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_answer_memory", x => x.Id);
+                });
+
             migrationBuilder.CreateTable(
                 name: "conversations",
                 columns: table => new
@@ -88,6 +126,21 @@ namespace TeamsBot.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_answer_feedback_AgencyId_CreatedAtUtc",
+                table: "answer_feedback",
+                columns: new[] { "AgencyId", "CreatedAtUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_answer_memory_ConversationId_Id",
+                table: "answer_memory",
+                columns: new[] { "ConversationId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_answer_memory_CreatedAtUtc",
+                table: "answer_memory",
+                column: "CreatedAtUtc");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_conversations_TenantId_AadObjectId_Scope",
                 table: "conversations",
                 columns: new[] { "TenantId", "AadObjectId", "Scope" });
@@ -106,6 +159,12 @@ namespace TeamsBot.Storage.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "answer_feedback");
+
+            migrationBuilder.DropTable(
+                name: "answer_memory");
+
             migrationBuilder.DropTable(
                 name: "conversations");
 
