@@ -139,7 +139,10 @@ public class AnswersEndToEndTests
         await using var h = await Harness.StartAsync();
         await h.AskAsync(question);
         var reply = await h.MessageAsync();
-        Assert.StartsWith("I can't help with this message", reply.Text);
+        Assert.StartsWith("I can't help with this message", reply.Summary);
+        var card = reply.Attachments!.Single().Content!.Value.GetRawText();
+        Assert.Contains("I can't help with that", card);
+        Assert.Contains("Nothing from this message was sent to the AI model", card);
         Assert.Single(h.Sends); // no stream started
         await h.AskAsync("What training is required?");
         await h.MessageAsync(2);

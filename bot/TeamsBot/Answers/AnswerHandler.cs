@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Connector;
 using TeamsBot.Protocol.Hosting;
@@ -14,6 +15,7 @@ namespace TeamsBot.Answers;
 /// </summary>
 internal sealed class AnswerHandler(
     ContentGuard guard,
+    CardLibrary cards,
     UserRateLimiter limiter,
     KnowledgeBase knowledge,
     ModelClient model,
@@ -48,7 +50,8 @@ internal sealed class AnswerHandler(
         if (verdict.Blocked)
         {
             logger.LogInformation("Question refused by the content guard: {Kinds}", string.Join(",", verdict.Findings.Distinct()));
-            await context.SendActivityAsync(Activity.Message(ContentGuard.Refusal(verdict)), cancellationToken);
+            var card = cards.Bind(new ProtectedContentRefusalCardData(ContentGuard.RefusalReasonOf(verdict), context.CorrelationId), context.Activity.Locale);
+            await context.SendActivityAsync(Activity.Message() with { Attachments = [Attachment.AdaptiveCard(card)], Summary = ContentGuard.Refusal(verdict) }, cancellationToken);
             return;
         }
 

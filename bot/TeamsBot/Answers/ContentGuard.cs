@@ -182,6 +182,13 @@ public sealed partial class ContentGuard
     }
 
     /// <summary>The polite refusal: says what was found, never echoes it.</summary>
+    /// <summary>The refusal card's reason: the most serious finding wins.</summary>
+    public static TeamsBot.Cards.RefusalReason RefusalReasonOf(GuardResult result) =>
+        result.Findings.Contains(ProtectedKind.Classified) ? TeamsBot.Cards.RefusalReason.Classified
+        : result.Findings.Contains(ProtectedKind.ControlledUnclassified) ? TeamsBot.Cards.RefusalReason.Cui
+        : result.Findings.Any(k => k is ProtectedKind.SocialSecurityNumber or ProtectedKind.PaymentCard) ? TeamsBot.Cards.RefusalReason.PersonalData
+        : TeamsBot.Cards.RefusalReason.Policy;
+
     public static string Refusal(GuardResult result)
     {
         var what = result.Findings.Distinct().Select(k => k switch
