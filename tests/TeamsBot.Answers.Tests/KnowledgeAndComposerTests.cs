@@ -16,15 +16,22 @@ public class KnowledgeAndComposerTests
 
     [Theory]
     [InlineData("How do I get an account?", "getting-access.md")]
+    [InlineData("How do I get access?", "getting-access.md")] // question words must not make "How do I register?" win
+    [InlineData("What can I do with it?", null)]
     [InlineData("Can I paste social security numbers or classified material?", "data-rules.md")]
     [InlineData("Is my data used to train the model?", "data-rules.md")]
     [InlineData("When are the live workshops?", "training-and-coaching.md")]
     [InlineData("How do I register for the hackathon?", "hackathon-faq.md")]
     [InlineData("When does the 60-day window for deep research end?", "advanced-features-window.md")]
-    public void Sample_knowledge_answers_program_questions_from_the_right_document(string question, string file)
+    public void Sample_knowledge_answers_program_questions_from_the_right_document(string question, string? file)
     {
         using var kb = Sample();
         var best = kb.Search(question, 4);
+        if (file is null)
+        {
+            Assert.Empty(best); // nothing but question words: no passage is a real match
+            return;
+        }
         Assert.NotEmpty(best);
         Assert.Equal(file, best[0].FileName);
     }

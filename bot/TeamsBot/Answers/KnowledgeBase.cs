@@ -1,5 +1,6 @@
 using System.Text;
 using Lucene.Net.Analysis.En;
+using Lucene.Net.Analysis.Util;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.QueryParsers.Classic;
@@ -26,6 +27,19 @@ public sealed class KnowledgeBase : IDisposable
 {
     private const LuceneVersion Version = LuceneVersion.LUCENE_48;
     private static readonly string[] Fields = ["title", "section", "body"];
+    // Lucene's English stop words plus the words every question shares ("how do I…", "what can you…"): otherwise a
+    // section titled "How do I register?" outranks the passage about what was actually asked.
+    private static readonly CharArraySet StopWords = BuildStopWords();
+
+    private static CharArraySet BuildStopWords()
+    {
+        var words = new CharArraySet(Version, EnglishAnalyzer.DefaultStopSet, ignoreCase: true);
+        foreach (var w in new[] { "how", "what", "when", "where", "why", "who", "which", "do", "does", "did", "i", "me", "my", "can", "could",
+                     "should", "would", "you", "your", "we", "our", "us", "please", "tell", "about", "am", "have", "has" })
+            words.Add(w);
+        return words.AsReadOnly();
+    }
+
     private static readonly Dictionary<string, float> Boosts = new() { ["title"] = 1.5f, ["section"] = 2f, ["body"] = 1f };
     private const int MaxPassageChars = 1200;
     private const int MaxQueryChars = 1000;
@@ -83,7 +97,7 @@ public sealed class KnowledgeBase : IDisposable
 
     private Index Build(string folder, string? baseUrl)
     {
-        var analyzer = new EnglishAnalyzer(Version);
+        var analyzer = new EnglishAnalyzer(Version, StopWords);
         var directory = new RAMDirectory();
         var passages = new List<Passage>();
         var config = new IndexWriterConfig(Version, analyzer) { Similarity = new BM25Similarity() };
