@@ -12,6 +12,17 @@ public class ContentGuardTests
     [InlineData("ssn 219 09 9999")]
     [InlineData("Employee: J. Doe 536221234 DOB 1/1/80")]
     [InlineData("SSN:536-22-1234")]
+    // Phrasings and formats people actually use (review findings): the identifier exemption never follows "SSN".
+    [InlineData("SSN number: 536221234")]
+    [InlineData("social security number 536221234")]
+    [InlineData("my SSN no. 536221234")]
+    [InlineData("ssn#536-22-1234")]
+    [InlineData("ssn/536-22-1234")]
+    [InlineData("536.22.1234")]
+    [InlineData("536-22 1234")]
+    [InlineData("536\u201022\u20101234")] // Unicode hyphens
+    [InlineData("536\u201322\u20131234")] // en dashes
+    [InlineData("\uFF15\uFF13\uFF16-\uFF12\uFF12-\uFF11\uFF12\uFF13\uFF14")] // fullwidth digits
     public void Social_security_numbers_are_refused(string text) =>
         Assert.Equal([ProtectedKind.SocialSecurityNumber], Guard().Check(text).Findings);
 
@@ -21,7 +32,6 @@ public class ContentGuardTests
     [InlineData("912-12-3456")] // area 900-999
     [InlineData("123-00-4567")] // group 00
     [InlineData("123-45-0000")] // serial 0000
-    [InlineData("123-45 6789")] // mixed separators: not the SSN shape
     public void Numbers_breaking_the_SSA_rules_are_not_SSNs(string text) => Assert.False(Guard().Check(text).Blocked);
 
     [Theory]
@@ -36,6 +46,9 @@ public class ContentGuardTests
     [InlineData("  SECRET  \nsubject: plans")]
     [InlineData("This is TOP SECRET so keep it quiet")]
     [InlineData("Classified By: J. Smith, Director\nDerived From: Multiple Sources")]
+    [InlineData("secret//noforn summary please")] // caveat forms in any case
+    [InlineData("top secret//sci")]
+    [InlineData("(s//nf) the plan")]
     public void Classification_markings_are_refused(string text) =>
         Assert.Contains(ProtectedKind.Classified, Guard().Check(text).Findings);
 
@@ -46,11 +59,13 @@ public class ContentGuardTests
     [InlineData("CONTROLLED UNCLASSIFIED INFORMATION - do not share")]
     [InlineData("(CUI) The contractor's rates are listed below.")]
     [InlineData("CONTROLLED\nExport plans for the quarter")]
+    [InlineData("cui//sp-prvcy attached")]
     public void CUI_markings_are_refused(string text) =>
         Assert.Contains(ProtectedKind.ControlledUnclassified, Guard().Check(text).Findings);
 
     [Theory]
     [InlineData("card 4111 1111 1111 1111 exp 12/27")]
+    [InlineData("card 4111.1111.1111.1111")]
     [InlineData("5500-0000-0000-0004")]
     [InlineData("amex 378282246310005")]
     [InlineData("6011111111111117")]

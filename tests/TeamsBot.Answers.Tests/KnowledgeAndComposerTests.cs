@@ -18,6 +18,7 @@ public class KnowledgeAndComposerTests
     [InlineData("How do I get an account?", "getting-access.md")]
     [InlineData("How do I get access?", "getting-access.md")] // question words must not make "How do I register?" win
     [InlineData("What can I do with it?", null)]
+    [InlineData("I can NOT access the AI assistant", "getting-access.md")] // NOT is a word here, not a query operator
     [InlineData("Can I paste social security numbers or classified material?", "data-rules.md")]
     [InlineData("Is my data used to train the model?", "data-rules.md")]
     [InlineData("When are the live workshops?", "training-and-coaching.md")]
@@ -44,6 +45,8 @@ public class KnowledgeAndComposerTests
         Assert.Empty(kb.Search("   ", 4));
         Assert.Empty(kb.Search("the and of", 4)); // stop words only
         _ = kb.Search("\"(unbalanced AND [query", 4); // query syntax is escaped, never throws
+        _ = kb.Search("NOT", 4);
+        _ = kb.Search("AND OR NOT", 4);
         var pasted = string.Join(" ", Enumerable.Range(0, 3000).Select(i => $"training{i}"));
         _ = kb.Search(pasted, 4); // a pasted document stays under Lucene's clause limit
     }

@@ -175,8 +175,8 @@ public sealed class GraphDirectoryTests : IAsyncLifetime
         _graph.AddUser(new FakeUser { Id = "a4", UserPrincipalName = "a4_nasa.gov#EXT#@x.onmicrosoft.com", UserType = "Guest", MemberOf = [SensorsGroup] });
         await using var h = await DirectoryHarness.GraphAsync(_graph);
 
-        var group = await h.Directory.ResolveAudienceAsync(AudienceSpec.Groups(AfrlGroup, SensorsGroup), default).ToListAsync();
-        var team = await h.Directory.ResolveAudienceAsync(AudienceSpec.Team(SensorsGroup) with { IncludeGuests = false }, default).ToListAsync();
+        var group = await h.Directory.ResolveAudienceAsync(AudienceSpec.Groups(AfrlGroup, SensorsGroup) with { IncludeGuests = true }, default).ToListAsync();
+        var team = await h.Directory.ResolveAudienceAsync(AudienceSpec.Team(SensorsGroup), default).ToListAsync(); // guests are left out by default
         var missing = await h.Directory.ResolveAudienceAsync(AudienceSpec.Groups("no-such-group"), default).ToListAsync();
 
         Assert.Equal(["a1", "a2", "a4"], group.Select(u => u.ObjectId).Order());

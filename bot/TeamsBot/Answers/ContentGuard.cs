@@ -41,6 +41,7 @@ public sealed partial class ContentGuard
     public GuardResult Check(string? text)
     {
         if (string.IsNullOrEmpty(text)) return GuardResult.Clean;
+        text = Normalize(text);
         List<ProtectedKind>? found = null;
         void Add(ProtectedKind kind) => (found ??= []).Add(kind);
 
@@ -58,14 +59,31 @@ public sealed partial class ContentGuard
         return found is null ? GuardResult.Clean : new GuardResult(found);
     }
 
+    /// <summary>
+    /// Folds look-alikes that would slip past the patterns: fullwidth and other compatibility digits and letters (NFKC),
+    /// Unicode dashes (‐ – — −) to '-', non-breaking and other spaces to ' '.
+    /// </summary>
+    internal static string Normalize(string text)
+    {
+        var folded = text.IsNormalized(System.Text.NormalizationForm.FormKC) ? text : text.Normalize(System.Text.NormalizationForm.FormKC);
+        return UnicodeDashOrSpace().Replace(folded, m => char.IsWhiteSpace(m.Value[0]) ? " " : "-");
+    }
+
+    [GeneratedRegex(@"[\p{Pd}\u2212]|[^\S\r\n\t ]", RegexOptions.CultureInvariant)]
+    private static partial Regex UnicodeDashOrSpace();
+
     // ---- Social Security numbers ----
 
-    // 3-2-4 digits separated by the same dash/space, or 9 digits run together; not part of a longer token.
-    [GeneratedRegex(@"(?<![\w#/.-])(?<area>[0-9]{3})(?<sep>[- ]?)(?<group>[0-9]{2})\k<sep>(?<serial>[0-9]{4})(?![\w/-]|\.[0-9])", RegexOptions.CultureInvariant)]
+    // 3-2-4 digits separated by dashes, dots or spaces (both or neither), or 9 digits run together; not part of a longer token.
+    [GeneratedRegex(@"(?<![\w.-])(?<area>[0-9]{3})(?:(?<sep>[-. ])(?<group>[0-9]{2})[-. ]|(?<group>[0-9]{2}))(?<serial>[0-9]{4})(?![\w/-]|\.[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex SsnRegex();
 
+    // Words that say the number IS an SSN: the identifier exemption never applies after them.
+    [GeneratedRegex(@"\bssn|social\s*security|soc\.?\s*sec|\bss\s*#|\btin\b|taxpayer", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SsnContext();
+
     // A bare 9-digit run right after these words is an identifier of a ticket, order, etc., not an SSN.
-    [GeneratedRegex(@"(?:ticket|case|order|incident|request|req|ref|reference|tracking|invoice|po|contract|account|acct|confirmation|claim|routing|no|number|id)\W{0,3}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:ticket|case|order|incident|request|req|ref|reference|tracking|invoice|po|contract|account|acct|confirmation|claim|routing)\W{0,3}$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex IdentifierContext();
 
     internal static bool ContainsSsn(string text)
@@ -77,7 +95,8 @@ public sealed partial class ContentGuard
             {
                 var before = text.AsSpan(0, m.Index);
                 var window = before.Length > 24 ? before[^24..].ToString() : before.ToString();
-                if (IdentifierContext().IsMatch(window)) continue;
+                var context = before.Length > 40 ? before[^40..].ToString() : before.ToString();
+                if (IdentifierContext().IsMatch(window) && !SsnContext().IsMatch(context)) continue;
             }
             return true;
         }
@@ -94,7 +113,8 @@ public sealed partial class ContentGuard
     // ---- Classification markings ----
 
     // Banner with caveats anywhere: SECRET//NOFORN, TOP SECRET//SCI//NOFORN, CONFIDENTIAL//REL TO USA, FVEY.
-    [GeneratedRegex(@"\b(?:TOP\s+SECRET|SECRET|CONFIDENTIAL)\s*//\s*[A-Z]", RegexOptions.CultureInvariant)]
+    // Case-insensitive: "secret//noforn" typed in lower case is still a marking ("//" caveats never occur in prose).
+    [GeneratedRegex(@"\b(?:TOP\s+SECRET|SECRET|CONFIDENTIAL)\s*//\s*[A-Z]", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex BannerWithCaveats();
 
     // A line that is only a banner: "SECRET", "TOP SECRET", "CONFIDENTIAL" (upper case), optionally dashed or starred.
@@ -106,7 +126,7 @@ public sealed partial class ContentGuard
     private static partial Regex TopSecretCaps();
 
     // Portion marks with caveats anywhere: (TS//SCI), (S//NF), (C//REL TO USA, FVEY).
-    [GeneratedRegex(@"\((?:TS|S|C)//[A-Z][A-Z0-9 ,/-]*\)", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\((?:TS|S|C)//[A-Z][A-Z0-9 ,/-]*\)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex PortionWithCaveats();
 
     // Bare portion marks (TS), (S), (C) open a paragraph or sentence and are followed by words:
@@ -124,8 +144,9 @@ public sealed partial class ContentGuard
 
     // ---- CUI ----
 
-    // CUI//SP-PRVCY, CUI//FEDCON, or the full banner in capitals.
-    [GeneratedRegex(@"\bCUI\s*//\s*[A-Z]|\bCONTROLLED\s+UNCLASSIFIED\s+INFORMATION\b", RegexOptions.CultureInvariant)]
+    // CUI//SP-PRVCY, CUI//FEDCON in any case, or the full banner in capitals ("what is controlled unclassified
+    // information?" is an ordinary question).
+    [GeneratedRegex(@"\b(?i:CUI)\s*//\s*[A-Za-z]|\bCONTROLLED\s+UNCLASSIFIED\s+INFORMATION\b", RegexOptions.CultureInvariant)]
     private static partial Regex CuiBanner();
 
     // A line that is only "CUI" or "CONTROLLED" (banner), or a paragraph opening with the (CUI) portion mark.
@@ -140,10 +161,14 @@ public sealed partial class ContentGuard
     [GeneratedRegex(@"(?<![0-9][ -]?|-)[0-9](?:[ -]?[0-9]){12,18}(?![ -]?[0-9])", RegexOptions.CultureInvariant)]
     private static partial Regex CardCandidate();
 
+    // 16 digits in dotted groups of four: 4111.1111.1111.1111.
+    [GeneratedRegex(@"(?<![0-9.])[0-9]{4}(?:\.[0-9]{4}){3}(?![0-9]|\.[0-9])", RegexOptions.CultureInvariant)]
+    private static partial Regex DottedCardCandidate();
+
     internal static bool ContainsPaymentCard(string text)
     {
         Span<char> digits = stackalloc char[19];
-        foreach (Match m in CardCandidate().Matches(text))
+        foreach (Match m in CardCandidate().Matches(text).Concat(DottedCardCandidate().Matches(text)))
         {
             var n = 0;
             foreach (var c in m.ValueSpan)

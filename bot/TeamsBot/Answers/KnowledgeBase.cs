@@ -81,7 +81,7 @@ public sealed class KnowledgeBase : IDisposable
         try
         {
             var parser = new MultiFieldQueryParser(Version, Fields, index.Analyzer, Boosts) { DefaultOperator = Operator.OR };
-            top = index.Searcher.Search(parser.Parse(QueryParserBase.Escape(question)), max);
+            top = index.Searcher.Search(parser.Parse(QueryParserBase.Escape(question.ToLowerInvariant())) /* lower case: AND / OR / NOT in a question are words, not operators */, max);
         }
         catch (Exception e) when (e is ParseException or BooleanQuery.TooManyClausesException)
         {

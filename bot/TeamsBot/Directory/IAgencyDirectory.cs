@@ -71,7 +71,7 @@ public sealed record AudienceSpec
     public IReadOnlyList<string> Ids { get; init; } = [];
     /// <summary>The tenant to read from; null = the configured default (<c>Graph:TenantId</c> / the file's users).</summary>
     public string? TenantId { get; init; }
-    public bool IncludeGuests { get; init; } = true;
+    public bool IncludeGuests { get; init; }
     public bool IncludeDisabled { get; init; }
 
     public static AudienceSpec Tenant(string? tenantId = null) => new() { Kind = AudienceKind.Tenant, TenantId = tenantId };
