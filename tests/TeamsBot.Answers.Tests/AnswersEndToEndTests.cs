@@ -427,5 +427,24 @@ public class AnswersEndToEndTests
         var report = await h.Bot.Services.GetRequiredService<AnswerFeedbackReport>().ByAgencyAsync(DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1));
         var all = Assert.Single(report); // no directory slice yet: one "unknown agency" group
         Assert.Equal((1, 1, 0.5), (all.Likes, all.Dislikes, all.PositiveShare));
+        Assert.DoesNotContain(rows, r => r.RaterKey is null || r.RaterKey.Contains("aad-user-1")); // who rated is hashed
+    }
+
+    [Fact]
+    public async Task A_person_changing_their_vote_counts_once_but_different_people_count_separately()
+    {
+        await using var h = await Harness.StartAsync(withModel: false);
+        Activity Vote(string reaction, string user) => TestActivities.Invoke(h.Connector.ServiceUrl, "message/submitAction", new
+        {
+            actionName = "feedback",
+            actionValue = new { reaction, feedback = "" },
+        }) with { ReplyToId = "activity-7", From = new ChannelAccount { Id = "29:" + user, AadObjectId = user } };
+
+        foreach (var vote in new[] { Vote("dislike", "u1"), Vote("like", "u1"), Vote("like", "u1"), Vote("dislike", "u2") })
+            Assert.Equal(HttpStatusCode.OK, (await h.Bot.SendAsync(vote)).StatusCode);
+
+        var report = await h.Bot.Services.GetRequiredService<AnswerFeedbackReport>().ByAgencyAsync(DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1));
+        var all = Assert.Single(report);
+        Assert.Equal((1, 1), (all.Likes, all.Dislikes)); // u1's last vote (like) and u2's dislike
     }
 }

@@ -14,6 +14,8 @@ public sealed class AnswerFeedback
     /// <summary>The rated bot message (the invoke's replyToId).</summary>
     public string? MessageId { get; set; }
     public string? ConversationId { get; set; }
+    /// <summary>A one-way hash of who rated (tenant + user id): one vote per person per message, without storing the person.</summary>
+    public string? RaterKey { get; set; }
     public string? TenantId { get; set; }
     public string? AgencyId { get; set; }
     public string? AgencyName { get; set; }
@@ -37,7 +39,9 @@ internal sealed class AnswerFeedbackConfiguration : IEntityTypeConfiguration<Ans
         e.Property(f => f.AgencyName).HasMaxLength(256);
         e.Property(f => f.Reaction).HasMaxLength(16);
         e.Property(f => f.Comment).HasMaxLength(2000);
+        e.Property(f => f.RaterKey).HasMaxLength(64);
         e.HasIndex(f => new { f.AgencyId, f.CreatedAtUtc });
+        e.HasIndex(f => new { f.MessageId, f.RaterKey }).IsUnique().HasFilter("\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
     }
 }
 
@@ -58,20 +62,42 @@ internal sealed class FeedbackHandler(
         }
         if (comment is not null && guard.Check(comment).Blocked) comment = null;
         var who = await contexts.GetAsync(activity, cancellationToken);
+        var raterKey = RaterKeyOf(activity);
         await using var ctx = await db.CreateDbContextAsync(cancellationToken);
-        ctx.Set<AnswerFeedback>().Add(new AnswerFeedback
+        // A person who changes their vote on the same answer replaces it: the satisfaction figure counts people, not clicks.
+        var feedback = activity.ReplyToId is { } messageId && raterKey is not null
+            ? await ctx.Set<AnswerFeedback>().FirstOrDefaultAsync(f => f.MessageId == messageId && f.RaterKey == raterKey, cancellationToken)
+            : null;
+        if (feedback is null)
         {
-            MessageId = activity.ReplyToId,
-            ConversationId = activity.Conversation?.Id,
-            TenantId = activity.TenantId,
-            AgencyId = who.AgencyId,
-            AgencyName = who.AgencyName,
-            Reaction = reaction,
-            Comment = comment is { Length: > 2000 } ? comment[..2000] : comment,
-            CreatedAtUtc = time.GetUtcNow().UtcDateTime,
-        });
-        await ctx.SaveChangesAsync(cancellationToken);
+            feedback = new AnswerFeedback { Reaction = reaction, MessageId = activity.ReplyToId, RaterKey = raterKey };
+            ctx.Add(feedback);
+        }
+        feedback.ConversationId = activity.Conversation?.Id;
+        feedback.TenantId = activity.TenantId;
+        feedback.AgencyId = who.AgencyId;
+        feedback.AgencyName = who.AgencyName;
+        feedback.Reaction = reaction;
+        feedback.Comment = comment is { Length: > 2000 } ? comment[..2000] : comment;
+        feedback.CreatedAtUtc = time.GetUtcNow().UtcDateTime;
+        try
+        {
+            await ctx.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The same person's double click raced its twin: one vote is stored, which is the point.
+            logger.LogInformation("Duplicate feedback for one message ignored");
+        }
         return InvokeResponse.Ok();
+    }
+
+    internal static string? RaterKeyOf(Activity activity)
+    {
+        var user = activity.From?.AadObjectId ?? activity.From?.Id;
+        if (string.IsNullOrEmpty(user)) return null;
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{activity.TenantId}|{user}"));
+        return Convert.ToHexString(hash);
     }
 
     /// <summary>value: {actionName:"feedback", actionValue:{reaction:"like"|"dislike", feedback:"{\"feedbackText\":\"…\"}"}}.</summary>

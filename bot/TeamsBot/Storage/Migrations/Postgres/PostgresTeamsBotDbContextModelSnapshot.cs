@@ -161,6 +161,10 @@ namespace TeamsBot.Storage.Migrations.Postgres
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<string>("RaterKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Reaction")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -173,6 +177,10 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("AgencyId", "CreatedAtUtc");
+
+                    b.HasIndex("MessageId", "RaterKey")
+                        .IsUnique()
+                        .HasFilter("\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
 
                     b.ToTable("answer_feedback", (string)null);
                 });

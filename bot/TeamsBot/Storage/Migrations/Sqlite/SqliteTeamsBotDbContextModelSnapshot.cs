@@ -154,6 +154,10 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RaterKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Reaction")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -166,6 +170,10 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("AgencyId", "CreatedAtUtc");
+
+                    b.HasIndex("MessageId", "RaterKey")
+                        .IsUnique()
+                        .HasFilter("\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
 
                     b.ToTable("answer_feedback", (string)null);
                 });

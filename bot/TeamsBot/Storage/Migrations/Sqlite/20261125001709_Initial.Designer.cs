@@ -11,7 +11,7 @@ using TeamsBot.Storage;
 namespace TeamsBot.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteTeamsBotDbContext))]
-    [Migration("20261124235846_Initial")]
+    [Migration("20261125001709_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -157,6 +157,10 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RaterKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Reaction")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -169,6 +173,10 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("AgencyId", "CreatedAtUtc");
+
+                    b.HasIndex("MessageId", "RaterKey")
+                        .IsUnique()
+                        .HasFilter("\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
 
                     b.ToTable("answer_feedback", (string)null);
                 });

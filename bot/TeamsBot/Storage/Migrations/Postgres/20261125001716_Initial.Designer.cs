@@ -12,7 +12,7 @@ using TeamsBot.Storage;
 namespace TeamsBot.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresTeamsBotDbContext))]
-    [Migration("20261124235855_Initial")]
+    [Migration("20261125001716_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -164,6 +164,10 @@ namespace TeamsBot.Storage.Migrations.Postgres
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
 
+                    b.Property<string>("RaterKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Reaction")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -176,6 +180,10 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("AgencyId", "CreatedAtUtc");
+
+                    b.HasIndex("MessageId", "RaterKey")
+                        .IsUnique()
+                        .HasFilter("\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
 
                     b.ToTable("answer_feedback", (string)null);
                 });

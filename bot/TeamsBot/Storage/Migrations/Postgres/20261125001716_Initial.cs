@@ -20,6 +20,7 @@ namespace TeamsBot.Storage.Migrations.Postgres
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     MessageId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
                     ConversationId = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    RaterKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     TenantId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     AgencyId = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
                     AgencyName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
@@ -129,6 +130,13 @@ namespace TeamsBot.Storage.Migrations.Postgres
                 name: "IX_answer_feedback_AgencyId_CreatedAtUtc",
                 table: "answer_feedback",
                 columns: new[] { "AgencyId", "CreatedAtUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_answer_feedback_MessageId_RaterKey",
+                table: "answer_feedback",
+                columns: new[] { "MessageId", "RaterKey" },
+                unique: true,
+                filter: "\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_answer_memory_ConversationId_Id",

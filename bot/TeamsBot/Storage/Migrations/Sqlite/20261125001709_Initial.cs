@@ -19,6 +19,7 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                         .Annotation("Sqlite:Autoincrement", true),
                     MessageId = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
                     ConversationId = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    RaterKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     AgencyId = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
                     AgencyName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
@@ -128,6 +129,13 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                 name: "IX_answer_feedback_AgencyId_CreatedAtUtc",
                 table: "answer_feedback",
                 columns: new[] { "AgencyId", "CreatedAtUtc" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_answer_feedback_MessageId_RaterKey",
+                table: "answer_feedback",
+                columns: new[] { "MessageId", "RaterKey" },
+                unique: true,
+                filter: "\"MessageId\" IS NOT NULL AND \"RaterKey\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_answer_memory_ConversationId_Id",
