@@ -376,6 +376,28 @@ public class AnswersEndToEndTests
     }
 
     [Fact]
+    public async Task Rules_an_admin_sets_in_the_agency_registry_reach_the_prompt_and_win_over_configuration()
+    {
+        await using var h = await Harness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Answers:AgencyRules:gsa"] = "Configured fallback rule.",
+        });
+        var registry = h.Bot.Services.GetRequiredService<TeamsBot.Agencies.IAgencyRegistry>();
+        var gsa = (await registry.FindAsync("gsa", default))!;
+        await registry.UpsertAsync(gsa with { PromptRules = "Always link the GSA AI use policy." }, default);
+
+        var activity = TestActivities.Message(h.Connector.ServiceUrl, AccessQuestion, aadObjectId: "00000000-0000-4000-8000-000000000001") with
+        {
+            Conversation = new ConversationAccount { Id = "a:gsa-chat-2", ConversationType = ConversationTypes.Personal, TenantId = "5a3b1e00-0000-4000-8000-00000000d1a0" },
+        };
+        await h.Bot.SendAsync(activity);
+        await h.MessageAsync();
+        var system = h.Model!.Requests.Single().Messages[0].Content;
+        Assert.Contains("Always link the GSA AI use policy.", system);
+        Assert.DoesNotContain("Configured fallback rule.", system);
+    }
+
+    [Fact]
     public async Task Agency_from_the_directory_slice_and_its_configured_rules_reach_the_prompt()
     {
         // Sample directory: alex.rivera@gsa.gov (object id ...0001, tenant 5a3b1e00-...) maps to GSA by mail domain.

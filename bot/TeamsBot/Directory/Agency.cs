@@ -28,6 +28,8 @@ public sealed record Agency
     public IReadOnlyList<string> AdminGroupIds { get; init; } = [];
     /// <summary>Time-boxed features, e.g. <c>deep-research</c>, <c>advanced-voice</c>.</summary>
     public IReadOnlyList<EntitlementWindow> Entitlements { get; init; } = [];
+    /// <summary>The agency's rules for the assistant, added to the system prompt of its users' questions (set by admins).</summary>
+    public string? PromptRules { get; init; }
 
     /// <summary>True when a window for <paramref name="feature"/> contains <paramref name="at"/> (start inclusive, end exclusive).</summary>
     public bool IsEntitled(string feature, DateTimeOffset at) =>
