@@ -72,6 +72,18 @@ public class MemoryAndFairUseTests
         Assert.False(limiter.TryAcquire("u1", out _));
     }
 
+    [Fact]
+    public void Rate_limiter_forgets_idle_users_so_memory_follows_active_users_only()
+    {
+        var time = new FakeTimeProvider(Start);
+        var limiter = new UserRateLimiter(Options.Create(new AnswersOptions { QuestionsPerWindow = 3, RateLimitWindow = TimeSpan.FromMinutes(10) }), time);
+        for (var i = 0; i < 50_000; i++) Assert.True(limiter.TryAcquire($"user-{i}", out _));
+        Assert.Equal(50_000, limiter.TrackedUsers);
+        time.Advance(TimeSpan.FromMinutes(11));
+        Assert.True(limiter.TryAcquire("late-user", out _));
+        Assert.Equal(1, limiter.TrackedUsers);
+    }
+
     private static async Task<int> Count(IDbContextFactory<TeamsBotDbContext> db, string conversation)
     {
         await using var ctx = await db.CreateDbContextAsync();

@@ -8,6 +8,7 @@ public sealed class UserRateLimiter(IOptions<AnswersOptions> options, TimeProvid
 {
     private readonly Dictionary<string, Queue<DateTimeOffset>> _asked = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+    private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
 
     public static string UserKey(Activity activity) =>
         activity.From?.AadObjectId ?? activity.From?.Id ?? activity.Conversation?.Id ?? "";
@@ -19,7 +20,12 @@ public sealed class UserRateLimiter(IOptions<AnswersOptions> options, TimeProvid
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            if (_asked.Count > 10_000) Prune(now - o.RateLimitWindow);
+            // Forget idle users once per window, not on every question: O(1) amortised for a workforce of millions.
+            if (now >= _nextPrune)
+            {
+                Prune(now - o.RateLimitWindow);
+                _nextPrune = now + o.RateLimitWindow;
+            }
             if (!_asked.TryGetValue(user, out var times)) _asked[user] = times = new Queue<DateTimeOffset>();
             while (times.Count > 0 && times.Peek() <= now - o.RateLimitWindow) times.Dequeue();
             if (times.Count >= o.QuestionsPerWindow)
@@ -33,12 +39,17 @@ public sealed class UserRateLimiter(IOptions<AnswersOptions> options, TimeProvid
         }
     }
 
+    internal int TrackedUsers
+    {
+        get { lock (_gate) return _asked.Count; }
+    }
+
     private void Prune(DateTimeOffset before)
     {
-        foreach (var (user, times) in _asked.ToList())
+        foreach (var (user, times) in _asked)
         {
             while (times.Count > 0 && times.Peek() <= before) times.Dequeue();
-            if (times.Count == 0) _asked.Remove(user);
+            if (times.Count == 0) _asked.Remove(user); // allowed while enumerating a Dictionary since .NET Core 3.0
         }
     }
 }
