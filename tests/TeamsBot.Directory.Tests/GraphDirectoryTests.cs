@@ -53,6 +53,21 @@ public sealed class GraphDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_not_found_yet_is_looked_up_again_after_minutes_not_after_the_cache_TTL()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var h = await DirectoryHarness.GraphAsync(_graph, time: time);
+        Assert.True((await h.Directory.ResolveAsync(new UserKey("new-hire", Tenant), default)).IsDeleted); // not replicated yet
+
+        _graph.AddUser(new FakeUser { Id = "new-hire", UserPrincipalName = "new.hire@gsa.gov", Mail = "new.hire@gsa.gov" });
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.True((await h.Directory.ResolveAsync(new UserKey("new-hire", Tenant), default)).IsDeleted); // cached briefly
+        time.Advance(TimeSpan.FromMinutes(4));
+        var user = await h.Directory.ResolveAsync(new UserKey("new-hire", Tenant), default);
+        Assert.Equal(("gsa", false), (user.AgencyId, user.IsDeleted));
+    }
+
+    [Fact]
     public async Task User_of_a_tenant_the_app_cannot_read_is_mapped_from_the_activity_without_calling_graph()
     {
         await using var h = await DirectoryHarness.GraphAsync(_graph);

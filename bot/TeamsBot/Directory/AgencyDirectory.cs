@@ -22,6 +22,9 @@ internal sealed class AgencyDirectory(
     ILogger<AgencyDirectory> logger) : IAgencyDirectory
 {
     private const int LookupChunk = 100;
+
+    /// <summary>How long a user Graph did not find (404) stays "deleted" in the cache before it is looked up again.</summary>
+    internal static readonly TimeSpan DeletedRecheck = TimeSpan.FromMinutes(5);
     private readonly AgencyRules _rules = new(options.Value.EffectiveRules);
 
     public async Task<DirectoryUser> ResolveAsync(UserKey user, CancellationToken cancellationToken)
@@ -36,7 +39,9 @@ internal sealed class AgencyDirectory(
         try
         {
             cached = await cache.FindAsync(key, cancellationToken);
-            if (cached is not null && time.GetUtcNow() - cached.ResolvedAt < options.Value.CacheTtl) return cached.ToUser();
+            // A "not found" is rechecked after minutes, not hours: a new hire can be missing from Graph until replication catches up.
+            var ttl = cached is { IsDeleted: true } ? DeletedRecheck : options.Value.CacheTtl;
+            if (cached is not null && time.GetUtcNow() - cached.ResolvedAt < ttl) return cached.ToUser();
 
             if (!await ServesTenantAsync(tenantId, cancellationToken))
             {
