@@ -121,8 +121,9 @@ public sealed partial class ContentGuard
     [GeneratedRegex(@"^[\s*=_-]*(?:TOP\s+SECRET|SECRET|CONFIDENTIAL)[\s*=_-]*$", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
     private static partial Regex BannerLine();
 
-    // "TOP SECRET" in capitals is a marking wherever it appears.
-    [GeneratedRegex(@"\bTOP\s+SECRET\b", RegexOptions.CultureInvariant)]
+    // "TOP SECRET" in capitals is a marking wherever it appears, except when it names a clearance level
+    // ("Do I need a TOP SECRET clearance?" is an everyday question for federal staff).
+    [GeneratedRegex(@"\bTOP\s+SECRET\b(?!(?:\s*/\s*SCI)?\s+(?i:clearances?|eligibility|investigations?|level|positions?|billets?)\b)", RegexOptions.CultureInvariant)]
     private static partial Regex TopSecretCaps();
 
     // Portion marks with caveats anywhere: (TS//SCI), (S//NF), (C//REL TO USA, FVEY).
