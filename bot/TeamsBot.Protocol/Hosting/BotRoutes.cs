@@ -31,10 +31,7 @@ public sealed class BotRouteTable
     }
 }
 
-public sealed record BotRoute(string Description, int Precedence, Func<Activity, string, bool> Matches, Type HandlerType)
-{
-    public bool IsInvoke => typeof(IInvokeHandler).IsAssignableFrom(HandlerType);
-}
+public sealed record BotRoute(string Description, int Precedence, Func<Activity, string, bool> Matches, Type HandlerType);
 
 public sealed class BotRouteBuilder
 {
@@ -83,14 +80,6 @@ public sealed class BotRouteBuilder
             (a, _) => a.IsType(ActivityTypes.Invoke) && a.Name == "adaptiveCard/action"
                       && CardActionVerb(a) is { } verb && verbs.Contains(verb, StringComparer.OrdinalIgnoreCase));
 
-    /// <summary>Action.Submit fallback: a message with no text whose value carries <c>verb</c>.</summary>
-    public BotRouteBuilder OnSubmitVerb<THandler>(params string[] verbs) where THandler : class, ITurnHandler =>
-        Add<THandler>($"submit {string.Join('|', verbs)}", CommandPrecedence,
-            (a, _) => a.IsType(ActivityTypes.Message) && SubmitVerb(a) is { } verb && verbs.Contains(verb, StringComparer.OrdinalIgnoreCase));
-
-    public BotRouteBuilder When<THandler>(string description, Func<Activity, string, bool> predicate) where THandler : class =>
-        Add<THandler>(description, ConditionalPrecedence, predicate);
-
     private BotRouteBuilder Add<THandler>(string description, int precedence, Func<Activity, string, bool> matches) where THandler : class
     {
         _services.TryAddScoped<THandler>();
@@ -107,12 +96,6 @@ public sealed class BotRouteBuilder
         activity.Value is { ValueKind: JsonValueKind.Object } value
         && value.TryGetProperty("action", out var action) && action.ValueKind == JsonValueKind.Object
         && action.TryGetProperty("verb", out var verb)
-            ? SafeString(verb)
-            : null;
-
-    public static string? SubmitVerb(Activity activity) =>
-        activity.Value is { ValueKind: JsonValueKind.Object } value
-        && value.TryGetProperty("verb", out var verb)
             ? SafeString(verb)
             : null;
 

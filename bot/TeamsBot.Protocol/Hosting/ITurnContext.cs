@@ -31,7 +31,4 @@ public static class TurnContextExtensions
 {
     public static Task<ResourceResponse> SendTextAsync(this ITurnContext context, string text, CancellationToken cancellationToken = default) =>
         context.SendActivityAsync(Activity.Message(text), cancellationToken);
-
-    public static Task<ResourceResponse> SendCardAsync(this ITurnContext context, Attachment card, string? fallbackText = null, CancellationToken cancellationToken = default) =>
-        context.SendActivityAsync(Activity.Message(fallbackText) with { Attachments = [card] }, cancellationToken);
 }

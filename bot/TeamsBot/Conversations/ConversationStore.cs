@@ -62,12 +62,6 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         _recent[conversationId] = (fingerprint, now);
     }
 
-    public async Task<ConversationRecord?> FindAsync(string conversationId, CancellationToken cancellationToken)
-    {
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        return await db.Set<ConversationRecord>().AsNoTracking().FirstOrDefaultAsync(c => c.ConversationId == conversationId, cancellationToken);
-    }
-
     /// <summary>The user's 1:1 chat with the bot, if the bot is installed for them.</summary>
     public async Task<ConversationRecord?> FindPersonalAsync(string tenantId, string aadObjectId, CancellationToken cancellationToken)
     {
