@@ -386,13 +386,7 @@ public class AnswersEndToEndTests
         var gsa = (await registry.FindAsync("gsa", default))!;
         await registry.UpsertAsync(gsa with { PromptRules = "Always link the GSA AI use policy." }, default);
 
-        var activity = TestActivities.Message(h.Connector.ServiceUrl, AccessQuestion, aadObjectId: "00000000-0000-4000-8000-000000000001") with
-        {
-            Conversation = new ConversationAccount { Id = "a:gsa-chat-2", ConversationType = ConversationTypes.Personal, TenantId = "5a3b1e00-0000-4000-8000-00000000d1a0" },
-        };
-        await h.Bot.SendAsync(activity);
-        await h.MessageAsync();
-        var system = h.Model!.Requests.Single().Messages[0].Content;
+        var system = await SystemPromptForGsaUserAsync(h);
         Assert.Contains("Always link the GSA AI use policy.", system);
         Assert.DoesNotContain("Configured fallback rule.", system);
     }
@@ -400,20 +394,25 @@ public class AnswersEndToEndTests
     [Fact]
     public async Task Agency_from_the_directory_slice_and_its_configured_rules_reach_the_prompt()
     {
-        // Sample directory: alex.rivera@gsa.gov (object id ...0001, tenant 5a3b1e00-...) maps to GSA by mail domain.
         await using var h = await Harness.StartAsync(settings: new Dictionary<string, string?>
         {
             ["Answers:AgencyRules:gsa"] = "Point acquisition questions to the GSA Acquisition Gateway.",
         });
+        var system = await SystemPromptForGsaUserAsync(h);
+        Assert.Contains("The user works at General Services Administration.", system);
+        Assert.Contains("Point acquisition questions to the GSA Acquisition Gateway.", system);
+    }
+
+    /// <summary>Alex Rivera of the sample directory (object id ...0001, tenant 5a3b1e00-...) maps to GSA by mail domain.</summary>
+    private static async Task<string> SystemPromptForGsaUserAsync(Harness h)
+    {
         var activity = TestActivities.Message(h.Connector.ServiceUrl, AccessQuestion, aadObjectId: "00000000-0000-4000-8000-000000000001") with
         {
             Conversation = new ConversationAccount { Id = "a:gsa-chat", ConversationType = ConversationTypes.Personal, TenantId = "5a3b1e00-0000-4000-8000-00000000d1a0" },
         };
         await h.Bot.SendAsync(activity);
         await h.MessageAsync();
-        var system = h.Model!.Requests.Single().Messages[0].Content;
-        Assert.Contains("The user works at General Services Administration.", system);
-        Assert.Contains("Point acquisition questions to the GSA Acquisition Gateway.", system);
+        return h.Model!.Requests.Single().Messages[0].Content;
     }
 
     [Fact]

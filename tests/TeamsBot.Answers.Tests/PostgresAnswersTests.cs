@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using TeamsBot.Storage;
 using TeamsBot.Testing;
 
@@ -16,51 +15,28 @@ public class PostgresAnswersTests
     [Fact]
     public async Task Memory_reset_retention_and_feedback_work_on_PostgreSQL()
     {
-        var server = Environment.GetEnvironmentVariable("TEAMSBOT_TEST_POSTGRES");
-        if (string.IsNullOrEmpty(server))
-        {
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true", "TEAMSBOT_TEST_POSTGRES is not set: tests/run.sh starts PostgreSQL when run as root.");
-            return; // local run without a server
-        }
-        var database = $"teamsbot_answers_{Guid.NewGuid():N}";
-        var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
-        try
-        {
-            await using (var h = await Harness.StartAsync(settings: new Dictionary<string, string?>
-            {
-                ["Storage:Provider"] = "Postgres",
-                ["ConnectionStrings:TeamsBot"] = connectionString,
-            }))
-            {
-                h.Model!.Enqueue(ModelScript.Answer("Ask your coordinator [1]."), ModelScript.Answer("About a day."));
-                await h.AskAsync("How do I get access?");
-                await h.MessageAsync(1);
-                await h.AskAsync("How long does it take?");
-                await h.MessageAsync(2);
-                Assert.Equal(["system", "user", "assistant", "user"], h.Model.Requests[1].Messages.Select(m => m.Role));
+        await using var postgres = TestPostgres.TryCreate("teamsbot_answers");
+        if (postgres is null) return; // local run without a server (CI fails instead)
+        await using var h = await Harness.StartAsync(settings: postgres.Settings);
+        h.Model!.Enqueue(ModelScript.Answer("Ask your coordinator [1]."), ModelScript.Answer("About a day."));
+        await h.AskAsync("How do I get access?");
+        await h.MessageAsync(1);
+        await h.AskAsync("How long does it take?");
+        await h.MessageAsync(2);
+        Assert.Equal(["system", "user", "assistant", "user"], h.Model.Requests[1].Messages.Select(m => m.Role));
 
-                var invoke = TestActivities.Invoke(h.Connector.ServiceUrl, "message/submitAction",
-                    new { actionName = "feedback", actionValue = new { reaction = "like" } }) with { ReplyToId = "activity-2" };
-                Assert.Equal(HttpStatusCode.OK, (await h.Bot.SendAsync(invoke)).StatusCode);
-                var report = await h.Bot.Services.GetRequiredService<AnswerFeedbackReport>().ByAgencyAsync(DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1));
-                Assert.Equal(1, Assert.Single(report).Likes);
+        var invoke = TestActivities.Invoke(h.Connector.ServiceUrl, "message/submitAction",
+            new { actionName = "feedback", actionValue = new { reaction = "like" } }) with { ReplyToId = "activity-2" };
+        Assert.Equal(HttpStatusCode.OK, (await h.Bot.SendAsync(invoke)).StatusCode);
+        var report = await h.Bot.Services.GetRequiredService<AnswerFeedbackReport>().ByAgencyAsync(DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1));
+        Assert.Equal(1, Assert.Single(report).Likes);
 
-                var memory = h.Bot.Services.GetRequiredService<ConversationMemory>();
-                Assert.Equal(0, await memory.ExpireAsync(default)); // nothing is 30 days old
-                await h.AskAsync("new chat");
-                await h.MessageAsync(3);
-                Assert.Empty(await memory.RecallAsync("a:personal-chat-1", default));
-                await using var db = await h.Bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync();
-                Assert.True(db.Database.IsNpgsql());
-            }
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
-        }
+        var memory = h.Bot.Services.GetRequiredService<ConversationMemory>();
+        Assert.Equal(0, await memory.ExpireAsync(default)); // nothing is 30 days old
+        await h.AskAsync("new chat");
+        await h.MessageAsync(3);
+        Assert.Empty(await memory.RecallAsync("a:personal-chat-1", default));
+        await using var db = await h.Bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync();
+        Assert.True(db.Database.IsNpgsql());
     }
 }

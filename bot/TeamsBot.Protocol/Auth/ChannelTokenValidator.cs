@@ -34,12 +34,14 @@ public sealed class ChannelTokenValidator
     private readonly BotCloud _cloud;
     private readonly OpenIdKeyStore _keys;
     private readonly TimeProvider _time;
+    private readonly string[] _audiences;
     private readonly JsonWebTokenHandler _handler = new() { MaximumTokenSizeInBytes = 16 * 1024 };
 
     public ChannelTokenValidator(IOptions<BotOptions> options, IHttpClientFactory httpFactory, TimeProvider time, ILogger<ChannelTokenValidator> logger)
     {
         _options = options.Value;
         _cloud = _options.ResolveCloud();
+        _audiences = _options.LocalDevelopment ? [] : Audiences(_options.AppId!);
         _time = time;
         _keys = new OpenIdKeyStore(httpFactory.CreateClient(nameof(OpenIdKeyStore)), _cloud.OpenIdMetadataUrl, time, logger);
     }
@@ -70,7 +72,7 @@ public sealed class ChannelTokenValidator
         var parameters = new TokenValidationParameters
         {
             ValidIssuer = _cloud.Issuer,
-            ValidAudiences = Audiences(_options.AppId!),
+            ValidAudiences = _audiences,
             IssuerSigningKey = key.Key,
             ValidAlgorithms = Algorithms,
             RequireSignedTokens = true,

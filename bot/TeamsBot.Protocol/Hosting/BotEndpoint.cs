@@ -63,20 +63,20 @@ public sealed class BotEndpoint(
         var route = routes.Match(activity, text);
 
         if (activity.IsType(ActivityTypes.Invoke))
-            return await RunInvokeAsync(activity, route, correlationId, cancellationToken);
+            return await RunInvokeAsync(activity, text, route, correlationId, cancellationToken);
 
-        var turn = queue.Enqueue(ConversationKey(activity), () => RunTurnAsync(activity, route, correlationId));
+        var turn = queue.Enqueue(ConversationKey(activity), () => RunTurnAsync(activity, text, route, correlationId));
         var finished = await Task.WhenAny(turn, Task.Delay(_options.ReplyDeadline, time, CancellationToken.None));
         if (finished != turn) return Results.Accepted();
         return turn.IsFaulted ? ServerError(correlationId) : Results.Ok();
     }
 
-    private async Task<IResult> RunInvokeAsync(Activity activity, BotRoute? route, string correlationId, CancellationToken cancellationToken)
+    private async Task<IResult> RunInvokeAsync(Activity activity, string text, BotRoute? route, string correlationId, CancellationToken cancellationToken)
     {
         try
         {
             InvokeResponse? response = null;
-            var work = queue.Track(ExecuteAsync(activity, route, correlationId, async (handler, context, ct) =>
+            var work = queue.Track(ExecuteAsync(activity, text, route, correlationId, async (handler, context, ct) =>
                 response = await ((IInvokeHandler)handler).HandleAsync(context, ct)));
             var finished = await Task.WhenAny(work, Task.Delay(_options.ReplyDeadline, time, cancellationToken));
             if (finished != work)
@@ -95,25 +95,25 @@ public sealed class BotEndpoint(
         }
     }
 
-    private async Task RunTurnAsync(Activity activity, BotRoute? route, string correlationId)
+    private async Task RunTurnAsync(Activity activity, string text, BotRoute? route, string correlationId)
     {
         try
         {
-            await ExecuteAsync(activity, route, correlationId, (handler, context, ct) => ((ITurnHandler)handler).HandleAsync(context, ct));
+            await ExecuteAsync(activity, text, route, correlationId, (handler, context, ct) => ((ITurnHandler)handler).HandleAsync(context, ct));
         }
         catch (Exception e)
         {
             logger.LogError(e, "Turn {Type} failed ({CorrelationId})", activity.Type, correlationId);
-            await TellUserAsync(activity, correlationId);
+            await TellUserAsync(activity, text, correlationId);
             throw;
         }
     }
 
     /// <summary>Runs middleware then the routed handler in a fresh DI scope. No route: middleware only.</summary>
-    private async Task ExecuteAsync(Activity activity, BotRoute? route, string correlationId, Func<object, ITurnContext, CancellationToken, Task> invoke)
+    private async Task ExecuteAsync(Activity activity, string text, BotRoute? route, string correlationId, Func<object, ITurnContext, CancellationToken, Task> invoke)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var context = new TurnContext(activity, correlationId, scope.ServiceProvider, connector, time);
+        var context = new TurnContext(activity, text, correlationId, scope.ServiceProvider, connector, time);
         var middleware = scope.ServiceProvider.GetServices<ITurnMiddleware>().ToArray();
         var cancellationToken = CancellationToken.None; // turns finish even if the channel hangs up; shutdown drains them
 
@@ -127,12 +127,12 @@ public sealed class BotEndpoint(
     }
 
     /// <summary>A failed message turn tells the user, with a reference the admins can find in the logs.</summary>
-    private async Task TellUserAsync(Activity activity, string correlationId)
+    private async Task TellUserAsync(Activity activity, string text, string correlationId)
     {
         if (!activity.IsType(ActivityTypes.Message)) return;
         try
         {
-            var context = new TurnContext(activity, correlationId, EmptyServices.Instance, connector, time);
+            var context = new TurnContext(activity, text, correlationId, EmptyServices.Instance, connector, time);
             await context.SendTextAsync($"Sorry, something went wrong on my side. Please try again. (Reference: {correlationId})");
         }
         catch (Exception e)

@@ -68,10 +68,10 @@ public static class ProtocolExtensions
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<ConnectorResilienceOptions>>().Value;
                 pipeline.AddTimeout(o.TotalTimeout);
-                pipeline.AddRetry(new HttpRetryStrategyOptions
+                if (o.MaxRetries > 0) pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
-                    MaxRetryAttempts = Math.Max(o.MaxRetries, 1),
-                    ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && IsTransient(args.Outcome)),
+                    MaxRetryAttempts = o.MaxRetries,
+                    ShouldHandle = args => ValueTask.FromResult(IsTransient(args.Outcome)),
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = o.BaseDelay,

@@ -3,10 +3,10 @@ using TeamsBot.Protocol.Connector;
 
 namespace TeamsBot.Protocol.Hosting;
 
-internal sealed class TurnContext(Activity activity, string correlationId, IServiceProvider services, IConnectorClient connector, TimeProvider time) : ITurnContext
+internal sealed class TurnContext(Activity activity, string text, string correlationId, IServiceProvider services, IConnectorClient connector, TimeProvider time) : ITurnContext
 {
     public Activity Activity { get; } = activity;
-    public string Text { get; } = activity.GetTextWithoutBotMention();
+    public string Text { get; } = text;
     public string CorrelationId { get; } = correlationId;
     public IServiceProvider Services { get; } = services;
 

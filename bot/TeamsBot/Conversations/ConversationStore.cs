@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.EntityFrameworkCore;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Storage;
@@ -6,11 +6,12 @@ using TeamsBot.Storage;
 namespace TeamsBot.Conversations;
 
 /// <summary>Durable conversation references and install state.</summary>
-public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> factory, TimeProvider time)
+public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> factory, TimeProvider time) : IDisposable
 {
     // Avoid a database write on every message: a reference is rewritten when it changes or an hour has passed.
     private static readonly TimeSpan TouchInterval = TimeSpan.FromHours(1);
-    private readonly ConcurrentDictionary<string, (string Fingerprint, DateTimeOffset At)> _recent = new();
+    // Bounded: a workforce has millions of conversations; only recently active ones are remembered.
+    private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
     /// <summary>Records where the conversation lives; <paramref name="installed"/> sets the install state when known.</summary>
     public async Task RecordAsync(Activity activity, bool? installed, CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         };
         var personal = scope == ConversationTypes.Personal;
         var fingerprint = string.Join('|', activity.ServiceUrl, activity.TenantId, personal ? activity.From?.Id : null, activity.Locale, installed);
-        if (installed is null && _recent.TryGetValue(conversationId, out var last) && last.Fingerprint == fingerprint && now - last.At < TouchInterval)
+        if (installed is null && _recent.TryGetValue(conversationId, out string? last) && last == fingerprint)
             return;
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
@@ -59,7 +60,7 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
             record.UninstalledAt = isInstalled ? null : now;
         }
         await db.SaveChangesAsync(cancellationToken);
-        _recent[conversationId] = (fingerprint, now);
+        _recent.Set(conversationId, fingerprint, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TouchInterval });
     }
 
     /// <summary>The user's 1:1 chat with the bot, if the bot is installed for them.</summary>
@@ -77,4 +78,6 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         return await db.Set<ConversationRecord>().Select(c => c.ServiceUrl).Distinct().ToListAsync(cancellationToken);
     }
+
+    public void Dispose() => _recent.Dispose();
 }

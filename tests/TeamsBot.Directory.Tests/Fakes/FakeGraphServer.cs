@@ -1,3 +1,4 @@
+using TeamsBot.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -41,7 +42,7 @@ public sealed class FakeUser
 public sealed class FakeGraphServer : IAsyncDisposable
 {
     public const string Token = "fake-graph-token";
-    private readonly WebApplication _app;
+    private LocalServer? _server;
     private readonly object _lock = new();
     private readonly List<FakeUser> _users = [];
     private readonly Dictionary<string, FakeUser> _byKey = new(StringComparer.OrdinalIgnoreCase);
@@ -52,9 +53,9 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private int _throttleRequests;
     private int _throttleBatchSteps;
 
-    private FakeGraphServer(WebApplication app) => _app = app;
+    private FakeGraphServer() { }
 
-    public string BaseUrl { get; private set; } = "";
+    public string BaseUrl => _server!.BaseUrl;
     /// <summary>Synthetic users after the stored ones: count and factory by index.</summary>
     public int SyntheticCount { get; set; }
     public Func<int, FakeUser>? Synthetic { get; set; }
@@ -70,15 +71,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     public static async Task<FakeGraphServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var server = new FakeGraphServer(app);
-        app.Run(server.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = address.Replace("localhost", "127.0.0.1");
+        var server = new FakeGraphServer();
+        server._server = await LocalServer.StartAsync(app => app.Run(server.HandleAsync));
         return server;
     }
 
@@ -464,7 +458,6 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
     }
 }
