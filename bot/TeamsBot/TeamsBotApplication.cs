@@ -2,12 +2,15 @@ using TeamsBot.Agencies;
 using TeamsBot.Answers;
 using TeamsBot.Conversations;
 using TeamsBot.Protocol.Hosting;
+using TeamsBot.Security;
 using TeamsBot.Storage;
+using TeamsBot.Storage.Jobs;
 
 namespace TeamsBot;
 
 /// <summary>
-/// Composition root: the protocol host, then one extension per slice (each slice owns its folder, options and routes).
+/// Composition root: the protocol host, the platform (telemetry, API authentication, storage with durable jobs), then one
+/// extension per slice (each slice owns its folder, options, bot routes and <c>/api/...</c> group).
 /// Tests build the same app with extra configuration and service overrides.
 /// </summary>
 public static class TeamsBotApplication
@@ -16,6 +19,8 @@ public static class TeamsBotApplication
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot() });
         builder.AddTeamsBotProtocol();
+        builder.AddTelemetry();
+        builder.AddApiAuthentication();
         builder.AddStorage();
         builder.AddConversations();
         builder.AddDirectory();
@@ -23,8 +28,12 @@ public static class TeamsBotApplication
         customize?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseExceptionHandler();
         app.MapTeamsBot();
         app.MapHealth();
+        app.MapCallerApi();
+        app.MapAgenciesApi();
+        app.MapJobsApi();
         return app;
     }
 

@@ -20,6 +20,7 @@ public static class CardTemplates
     public const string AdoptionReport = "adoption-report";
     public const string ProtectedContentRefusal = "protected-content-refusal";
     public const string Error = "error";
+    public const string RoleRequired = "role-required";
 }
 
 /// <summary>
@@ -80,7 +81,12 @@ public sealed record EventInviteCardData(
     Uri? JoinUrl = null, Uri? ImageUrl = null, UserText? ImageAltText = null) : ICardData
 {
     public IReadOnlyList<AgendaItem> Agenda { get; init; } = Agenda ?? [];
-    public IReadOnlyList<string> RefreshUserIds { get; init; } = RefreshUserIds ?? [];
+    /// <summary>At most 60: Teams refreshes the card automatically only for the users listed, and takes no more than 60.</summary>
+    public IReadOnlyList<string> RefreshUserIds { get; init; } = RefreshUserIds is { Count: > MaxRefreshUserIds }
+        ? throw new ArgumentException($"Teams refreshes a card for at most {MaxRefreshUserIds} users.", nameof(RefreshUserIds))
+        : RefreshUserIds ?? [];
+
+    public const int MaxRefreshUserIds = 60;
     public string TemplateName => Kind == EventKind.Hackathon ? CardTemplates.HackathonInvite : CardTemplates.WorkshopInvite;
 }
 
@@ -172,4 +178,13 @@ public sealed record ProtectedContentRefusalCardData(RefusalReason Reason, strin
 public sealed record ErrorCardData(string CorrelationId, bool CanRetry = false, string Operation = "", UserText? Message = null) : ICardData
 {
     public string TemplateName => CardTemplates.Error;
+}
+
+/// <summary>Which role a refused command or button needed.</summary>
+public enum CardRole { Coach, Admin }
+
+/// <summary>Polite refusal of a coach or admin command to someone without the role: says nothing was done and how to get it.</summary>
+public sealed record RoleRequiredCardData(CardRole Role) : ICardData
+{
+    public string TemplateName => CardTemplates.RoleRequired;
 }

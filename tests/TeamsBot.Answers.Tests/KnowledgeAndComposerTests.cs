@@ -1,3 +1,5 @@
+using TeamsBot.Protocol.Hosting;
+using TeamsBot.Protocol.Activities;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -120,17 +122,26 @@ public class KnowledgeAndComposerTests
     }
 
     [Theory]
-    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"like\",\"feedback\":\"{\\\"feedbackText\\\":\\\"great\\\"}\"}}", true, "like", "great")]
-    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"dislike\"}}", true, "dislike", null)]
-    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"love\"}}", false, "", null)]
-    [InlineData("{\"actionName\":\"other\"}", false, "", null)]
-    [InlineData("{\"actionName\":42,\"actionValue\":{\"reaction\":\"like\"}}", false, "", null)]
-    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":[\"like\"]}}", false, "", null)]
-    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"like\",\"feedback\":{\"feedbackText\":1}}}", true, "like", null)]
-    public void Feedback_values_are_read_as_Teams_sends_them(string json, bool ok, string reaction, string? comment)
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"like\",\"feedback\":\"{\\\"feedbackText\\\":\\\"great\\\"}\"}}", "bound", "like", "great")]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"dislike\"}}", "bound", "dislike", null)]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"like\",\"feedback\":\"plain words\"}}", "bound", "like", "plain words")]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"like\",\"feedback\":{\"feedbackText\":1}}}", "bound", "like", null)]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":\"love\"}}", "not a vote", "", null)]
+    [InlineData("{\"actionName\":\"feedback\",\"actionValue\":{\"reaction\":[\"like\"]}}", "not a vote", "", null)]
+    [InlineData("{\"actionName\":\"feedback\"}", "not a vote", "", null)]
+    [InlineData("{\"actionName\":42,\"actionValue\":{\"reaction\":\"like\"}}", "not bound", "", null)]
+    [InlineData("{\"actionValue\":{\"reaction\":\"like\"}}", "not bound", "", null)]
+    public void Feedback_values_are_bound_as_Teams_sends_them(string json, string expected, string reaction, string? comment)
     {
         var value = System.Text.Json.JsonDocument.Parse(json).RootElement;
-        Assert.Equal(ok, FeedbackHandler.TryRead(value, out var r, out var c));
-        Assert.Equal((reaction, comment), (r, c));
+        if (!InvokeBinding.TryBind<MessageSubmitActionValue>(value, out var envelope, out var error))
+        {
+            Assert.Equal("not bound", expected);
+            Assert.NotEmpty(error);
+            return;
+        }
+        var vote = FeedbackHandler.Interpret(envelope);
+        Assert.Equal(expected, vote is null ? "not a vote" : "bound");
+        Assert.Equal((reaction, comment), vote is { } v ? (v.Reaction, v.Comment) : ("", null));
     }
 }

@@ -1,3 +1,4 @@
+using Moq;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,9 +34,9 @@ public class MemoryAndFairUseTests
     }
 
     [Fact]
-    public async Task Cleanup_service_deletes_memory_older_than_the_retention()
+    public async Task Cleanup_job_deletes_memory_older_than_the_retention_and_is_scheduled_every_interval()
     {
-        await using var bot = await BotApp.StartAsync();
+        await using var bot = await BotApp.StartAsync(new Dictionary<string, string?> { ["Answers:CleanupInterval"] = "02:00:00" });
         var time = new FakeTimeProvider(Start);
         var options = Options.Create(new AnswersOptions { MemoryRetention = TimeSpan.FromDays(30), CleanupInterval = TimeSpan.FromHours(1) });
         var db = bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>();
@@ -43,15 +44,18 @@ public class MemoryAndFairUseTests
         await memory.RememberAsync("old", "q", "a", default);
         time.Advance(TimeSpan.FromDays(29));
         await memory.RememberAsync("recent", "q", "a", default);
+        var job = new MemoryCleanupJob(memory, NullLogger<MemoryCleanupJob>.Instance);
 
-        using var service = new MemoryCleanupService(memory, options, time, NullLogger<MemoryCleanupService>.Instance);
-        await service.StartAsync(default);
-        await WaitUntil(async () => await Count(db, "old") == 2 && await Count(db, "recent") == 2); // nothing expired yet
-        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1)); // "old" is now 30 days + 1 h old; the hourly tick runs
-        await WaitUntil(async () => await Count(db, "old") == 0);
-        Assert.Equal(2, await Count(db, "recent"));
+        await job.Execute(Mock.Of<Quartz.IJobExecutionContext>(), default);
+        Assert.Equal((2, 2), (await Count(db, "old"), await Count(db, "recent"))); // nothing expired yet
+        time.Advance(TimeSpan.FromDays(1) + TimeSpan.FromHours(1)); // "old" is now 30 days + 1 h old
+        await job.Execute(Mock.Of<Quartz.IJobExecutionContext>(), default);
+        Assert.Equal((0, 2), (await Count(db, "old"), await Count(db, "recent")));
         Assert.Empty(await memory.RecallAsync("old", default));
-        await service.StopAsync(default);
+
+        var status = (await bot.Services.GetRequiredService<TeamsBot.Storage.Jobs.IDurableJobs>().ListAsync()).Single(j => j.Name == MemoryCleanupJob.Name);
+        Assert.Equal("every 02:00:00", status.Schedule);
+        Assert.NotNull(status.NextRunAt);
     }
 
     [Fact]

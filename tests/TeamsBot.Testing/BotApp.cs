@@ -21,11 +21,13 @@ public sealed class BotApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _databasePath;
+    private readonly bool _keepDatabase;
 
-    private BotApp(WebApplication app, string baseUrl, string databasePath)
+    private BotApp(WebApplication app, string baseUrl, string databasePath, bool keepDatabase)
     {
         _app = app;
         _databasePath = databasePath;
+        _keepDatabase = keepDatabase;
         BaseUrl = baseUrl;
         Http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -35,21 +37,25 @@ public sealed class BotApp : IAsyncDisposable
     public HttpClient Http { get; }
     public IServiceProvider Services => _app.Services;
 
+    /// <param name="databasePath">The SQLite file (a new temporary one by default); pass one to restart a bot on the same data.</param>
+    /// <param name="keepDatabase">Leave the file when disposed (the next bot of the test reopens it).</param>
     public static async Task<BotApp> StartAsync(IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? customize = null,
-        string environment = "Development")
+        string environment = "Development", string? databasePath = null, bool keepDatabase = false)
     {
-        var databasePath = Path.Combine(Path.GetTempPath(), $"teamsbot-test-{Guid.NewGuid():N}.db");
+        databasePath ??= Path.Combine(Path.GetTempPath(), $"teamsbot-test-{Guid.NewGuid():N}.db");
         var args = new List<string> { "--urls=http://127.0.0.1:0", $"--environment={environment}", $"--ConnectionStrings:TeamsBot=Data Source={databasePath}" };
+        // Settings are arguments, so slices that decide what to register from configuration (storage provider, sync) see them.
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            if (value is not null) args.Add($"--{key}={value}");
         var app = TeamsBotApplication.Build([.. args], builder =>
         {
-            if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
             builder.Logging.ClearProviders();
             builder.Logging.AddProvider(TestLogs.Provider);
             customize?.Invoke(builder);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new BotApp(app, address.TrimEnd('/'), databasePath);
+        return new BotApp(app, address.TrimEnd('/'), databasePath, keepDatabase);
     }
 
     /// <summary>POSTs an activity to /api/messages, with a bearer token when given.</summary>
@@ -75,6 +81,7 @@ public sealed class BotApp : IAsyncDisposable
         try { await _app.StopAsync(); } catch (ObjectDisposedException) { }
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (_keepDatabase) return;
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             try { File.Delete(_databasePath + suffix); } catch (IOException) { }
     }

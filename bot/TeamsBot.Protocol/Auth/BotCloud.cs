@@ -1,6 +1,6 @@
 namespace TeamsBot.Protocol.Auth;
 
-/// <summary>Bot Framework endpoints of one cloud (TEAMS-WIRE.md, "Inbound authentication" and "Outbound token").</summary>
+/// <summary>Bot Framework endpoints of one cloud: OpenID metadata and issuer of inbound tokens, login host, tenant and scope of outbound ones (Bot Framework authentication spec).</summary>
 public sealed record BotCloud(
     string Name,
     string OpenIdMetadataUrl,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace TeamsBot.Protocol.Auth;
 
-/// <summary>The <c>Bot:*</c> configuration contract (DESIGN.md).</summary>
+/// <summary>The <c>Bot:*</c> settings (README, Configuration).</summary>
 public sealed class BotOptions
 {
     public const string Section = "Bot";

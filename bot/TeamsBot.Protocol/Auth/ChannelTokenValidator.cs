@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Claims;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -22,10 +23,11 @@ public sealed record AuthResult(AuthOutcome Outcome, string? Reason = null)
 }
 
 /// <summary>
-/// Validates the channel's bearer token on an inbound activity per the Bot Framework authentication spec:
-/// RS256/384/512 signature by a key from the cloud's JWKS, issuer, audience = app id, lifetime (5 min skew),
-/// <c>serviceurl</c> claim = activity.serviceUrl, and the key endorsing the activity's channel (403 if not).
-/// Reasons are for logs only; callers never return them to the client.
+/// Validates the channel's bearer token on an inbound activity per the Bot Framework authentication spec, in two steps:
+/// <see cref="ValidateTokenAsync"/> (RS256/384/512 signature by a key from the cloud's JWKS, issuer, audience = app id,
+/// lifetime with 5 min skew) yields a principal carrying the <c>serviceurl</c> claim and the signing key's endorsements;
+/// <see cref="CheckActivity"/> then holds them against the parsed activity (<c>serviceurl</c> = activity.serviceUrl, the key
+/// endorses the activity's channel, tenant allowed). Reasons are for logs only; callers never return them to the client.
 /// </summary>
 public sealed class ChannelTokenValidator
 {
@@ -46,15 +48,20 @@ public sealed class ChannelTokenValidator
         _keys = new OpenIdKeyStore(httpFactory.CreateClient(nameof(OpenIdKeyStore)), _cloud.OpenIdMetadataUrl, time, logger);
     }
 
+    /// <summary>
+    /// Step 1, before the body is read: the token itself. Success carries a principal with the <c>serviceurl</c> claim and
+    /// the key's <see cref="BotClaims.Endorsement"/> claims; in local development mode, a loopback caller gets a principal
+    /// marked <see cref="BotClaims.LocalDevelopment"/>.
+    /// </summary>
     /// <param name="forwarded">The request came through a proxy or tunnel (Forwarded / X-Forwarded-* headers): in local
     /// development mode such a caller is not local, whatever its socket address.</param>
-    public async Task<AuthResult> ValidateAsync(string? authorizationHeader, Activity activity, IPAddress? remoteAddress, CancellationToken cancellationToken, bool forwarded = false)
+    public async Task<ChannelAuthentication> ValidateTokenAsync(string? authorizationHeader, IPAddress? remoteAddress, bool forwarded, CancellationToken cancellationToken)
     {
         if (_options.LocalDevelopment)
         {
             return remoteAddress is not null && IPAddress.IsLoopback(remoteAddress) && !forwarded
-                ? new AuthResult(AuthOutcome.LocalDevelopment)
-                : new AuthResult(AuthOutcome.Unauthorized, "local development mode accepts direct loopback callers only");
+                ? new ChannelAuthentication(AuthOutcome.LocalDevelopment, null, LocalPrincipal)
+                : Fail("local development mode accepts direct loopback callers only");
         }
         if (authorizationHeader is null || !authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return Fail("missing bearer token");
@@ -85,17 +92,40 @@ public sealed class ChannelTokenValidator
         var result = await _handler.ValidateTokenAsync(token, parameters).ConfigureAwait(false);
         if (!result.IsValid) return Fail(result.Exception?.GetType().Name ?? "invalid token");
 
-        var serviceUrlClaim = result.Claims.TryGetValue("serviceurl", out var s) ? s as string : null;
-        if (string.IsNullOrEmpty(serviceUrlClaim) || !string.Equals(serviceUrlClaim.TrimEnd('/'), activity.ServiceUrl?.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
-            return Fail("serviceurl claim does not match the activity");
+        var serviceUrl = result.Claims.TryGetValue(BotClaims.ServiceUrl, out var s) ? s as string : null;
+        if (string.IsNullOrEmpty(serviceUrl)) return Fail("no serviceurl claim");
 
-        if (string.IsNullOrEmpty(activity.ChannelId) || !key.Endorsements.Contains(activity.ChannelId))
+        var claims = new List<Claim>(key.Endorsements.Count + 2) { new(BotClaims.ServiceUrl, serviceUrl) };
+        if (result.Claims.TryGetValue("appid", out var appId) && appId is string a) claims.Add(new Claim("appid", a));
+        foreach (var endorsement in key.Endorsements) claims.Add(new Claim(BotClaims.Endorsement, endorsement));
+        return new ChannelAuthentication(AuthOutcome.Authenticated, null, new ClaimsPrincipal(new ClaimsIdentity(claims, BotClaims.Scheme)));
+    }
+
+    /// <summary>
+    /// Step 2, once the activity is parsed: its <c>serviceUrl</c> must be the token's (else 401), the signing key must endorse
+    /// its channel and its tenant must be allowed (else 403). Local development principals pass.
+    /// </summary>
+    public AuthResult CheckActivity(ClaimsPrincipal principal, Activity activity)
+    {
+        if (principal.HasClaim(c => c.Type == BotClaims.LocalDevelopment)) return new AuthResult(AuthOutcome.LocalDevelopment);
+        var serviceUrlClaim = principal.FindFirst(BotClaims.ServiceUrl)?.Value;
+        if (string.IsNullOrEmpty(serviceUrlClaim) || !string.Equals(serviceUrlClaim.TrimEnd('/'), activity.ServiceUrl?.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            return new AuthResult(AuthOutcome.Unauthorized, "serviceurl claim does not match the activity");
+
+        if (string.IsNullOrEmpty(activity.ChannelId) || !principal.HasClaim(c => c.Type == BotClaims.Endorsement && string.Equals(c.Value, activity.ChannelId, StringComparison.OrdinalIgnoreCase)))
             return new AuthResult(AuthOutcome.Forbidden, "signing key does not endorse the channel");
 
         if (_options.AllowedTenants.Count > 0 && !_options.AllowedTenants.Contains(activity.TenantId ?? "", StringComparer.OrdinalIgnoreCase))
             return new AuthResult(AuthOutcome.Forbidden, "tenant not allowed");
 
         return new AuthResult(AuthOutcome.Authenticated);
+    }
+
+    /// <summary>Both steps at once (benchmarks and tests that hold an activity already).</summary>
+    public async Task<AuthResult> ValidateAsync(string? authorizationHeader, Activity activity, IPAddress? remoteAddress, CancellationToken cancellationToken, bool forwarded = false)
+    {
+        var token = await ValidateTokenAsync(authorizationHeader, remoteAddress, forwarded, cancellationToken).ConfigureAwait(false);
+        return token.Principal is null ? new AuthResult(token.Outcome, token.Reason) : CheckActivity(token.Principal, activity);
     }
 
     /// <summary>The app id as configured and in canonical GUID form (audience matching is case-sensitive), and api://{id}.</summary>
@@ -115,5 +145,23 @@ public sealed class ChannelTokenValidator
         return expires.Value.ToUniversalTime() >= now - p.ClockSkew;
     }
 
-    private static AuthResult Fail(string reason) => new(AuthOutcome.Unauthorized, reason);
+    private static readonly ClaimsPrincipal LocalPrincipal = new(new ClaimsIdentity([new Claim(BotClaims.LocalDevelopment, "true")], BotClaims.Scheme));
+
+    private static ChannelAuthentication Fail(string reason) => new(AuthOutcome.Unauthorized, reason, null);
+}
+
+/// <summary>Outcome of the token step: a principal on success, a reason for the logs otherwise.</summary>
+public sealed record ChannelAuthentication(AuthOutcome Outcome, string? Reason, ClaimsPrincipal? Principal);
+
+/// <summary>The Bot Framework channel authentication scheme and the claims it puts on the principal.</summary>
+public static class BotClaims
+{
+    /// <summary>The ASP.NET Core authentication scheme (and authorization policy) of <c>/api/messages</c>.</summary>
+    public const string Scheme = "BotFramework";
+    /// <summary>The connector URL the channel service signed the token for.</summary>
+    public const string ServiceUrl = "serviceurl";
+    /// <summary>A channel the signing key endorses (e.g. msteams); one claim per channel.</summary>
+    public const string Endorsement = "teamsbot/endorsement";
+    /// <summary>Present on the principal of a local development (unauthenticated loopback) caller.</summary>
+    public const string LocalDevelopment = "teamsbot/local-development";
 }

@@ -12,25 +12,25 @@ namespace TeamsBot.Protocol.Connector;
 internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls trusted) : IConnectorClient
 {
     public Task<ResourceResponse> SendToConversationAsync(string serviceUrl, string conversationId, Activity activity, CancellationToken cancellationToken = default) =>
-        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities", activity, cancellationToken);
+        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities", "send", TenantOf(activity), activity, cancellationToken);
 
     public Task<ResourceResponse> ReplyToActivityAsync(string serviceUrl, string conversationId, string replyToId, Activity activity, CancellationToken cancellationToken = default) =>
-        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(replyToId)}", activity with { ReplyToId = replyToId }, cancellationToken);
+        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(replyToId)}", "reply", TenantOf(activity), activity with { ReplyToId = replyToId }, cancellationToken);
 
     public Task<ResourceResponse> UpdateActivityAsync(string serviceUrl, string conversationId, string activityId, Activity activity, CancellationToken cancellationToken = default) =>
-        SendAsync<ResourceResponse>(HttpMethod.Put, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", activity with { Id = activityId }, cancellationToken);
+        SendAsync<ResourceResponse>(HttpMethod.Put, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", "update", TenantOf(activity), activity with { Id = activityId }, cancellationToken);
 
-    public async Task DeleteActivityAsync(string serviceUrl, string conversationId, string activityId, CancellationToken cancellationToken = default) =>
-        await SendAsync<JsonElement?>(HttpMethod.Delete, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", null, cancellationToken).ConfigureAwait(false);
+    public async Task DeleteActivityAsync(string serviceUrl, string conversationId, string activityId, string? tenantId = null, CancellationToken cancellationToken = default) =>
+        await SendAsync<JsonElement?>(HttpMethod.Delete, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", "delete", tenantId, null, cancellationToken).ConfigureAwait(false);
 
     public Task<ConversationResourceResponse> CreateConversationAsync(string serviceUrl, ConversationParameters parameters, CancellationToken cancellationToken = default) =>
-        SendAsync<ConversationResourceResponse>(HttpMethod.Post, serviceUrl, "v3/conversations", parameters, cancellationToken);
+        SendAsync<ConversationResourceResponse>(HttpMethod.Post, serviceUrl, "v3/conversations", "create", parameters.TenantId ?? parameters.ChannelData?.Tenant?.Id, parameters, cancellationToken);
 
-    public async Task<TeamsChannelAccount?> GetMemberAsync(string serviceUrl, string conversationId, string memberId, CancellationToken cancellationToken = default)
+    public async Task<TeamsChannelAccount?> GetMemberAsync(string serviceUrl, string conversationId, string memberId, string? tenantId = null, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await SendAsync<TeamsChannelAccount>(HttpMethod.Get, serviceUrl, $"v3/conversations/{Esc(conversationId)}/members/{Esc(memberId)}", null, cancellationToken).ConfigureAwait(false);
+            return await SendAsync<TeamsChannelAccount>(HttpMethod.Get, serviceUrl, $"v3/conversations/{Esc(conversationId)}/members/{Esc(memberId)}", "member", tenantId, null, cancellationToken).ConfigureAwait(false);
         }
         catch (ConnectorException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -38,19 +38,24 @@ internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls truste
         }
     }
 
-    public Task<PagedMembersResult> GetPagedMembersAsync(string serviceUrl, string conversationId, int? pageSize = null, string? continuationToken = null, CancellationToken cancellationToken = default)
+    public Task<PagedMembersResult> GetPagedMembersAsync(string serviceUrl, string conversationId, int? pageSize = null, string? continuationToken = null, string? tenantId = null, CancellationToken cancellationToken = default)
     {
         var query = new List<string>();
         if (pageSize is { } size) query.Add($"pageSize={size}");
         if (!string.IsNullOrEmpty(continuationToken)) query.Add($"continuationToken={Uri.EscapeDataString(continuationToken)}");
         var path = $"v3/conversations/{Esc(conversationId)}/pagedmembers" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
-        return SendAsync<PagedMembersResult>(HttpMethod.Get, serviceUrl, path, null, cancellationToken);
+        return SendAsync<PagedMembersResult>(HttpMethod.Get, serviceUrl, path, "members", tenantId, null, cancellationToken);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string serviceUrl, string path, object? body, CancellationToken cancellationToken)
+    /// <summary>The tenant an outgoing activity acts in: the conversation's, else Teams channelData's.</summary>
+    internal static string? TenantOf(Activity activity) => activity.Conversation?.TenantId ?? activity.ChannelData?.Tenant?.Id;
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string serviceUrl, string path, string operation, string? tenantId, object? body, CancellationToken cancellationToken)
     {
         if (!trusted.IsTrusted(serviceUrl)) throw new UntrustedServiceUrlException(serviceUrl);
         using var request = new HttpRequestMessage(method, new Uri(TrustedServiceUrls.Normalize(serviceUrl) + "/" + path));
+        request.Options.Set(ConnectorRequestOptions.Operation, operation);
+        if (!string.IsNullOrEmpty(tenantId)) request.Options.Set(ConnectorRequestOptions.TenantId, tenantId);
         if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ProtocolJson.Options);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -5,24 +5,36 @@ namespace TeamsBot.Protocol.Hosting;
 
 /// <summary>
 /// Remembers recently processed activity ids so a redelivery (the channel retries when our reply is slow or lost)
-/// is acknowledged without being processed again.
+/// is acknowledged without being processed again. The default remembers in memory (one replica); the app swaps in a
+/// database-backed one so replicas behind one load balancer share what they have seen.
 /// </summary>
-public sealed class ActivityDeduplicator(TimeProvider time) : IDisposable
+public interface IActivityDeduplicator
 {
-    public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+    /// <summary>How long an activity id is remembered.</summary>
+    static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+
+    /// <summary>True the first time an activity is seen; false for a redelivery. Activities without an id always pass.</summary>
+    ValueTask<bool> TryBeginAsync(Activity activity, CancellationToken cancellationToken);
+
+    /// <summary>The identity of a delivery: channel, conversation and activity id (null when the activity has no id).</summary>
+    static string? KeyOf(Activity activity) =>
+        string.IsNullOrEmpty(activity.Id) ? null : $"{activity.ChannelId}|{activity.Conversation?.Id}|{activity.Id}";
+}
+
+/// <summary>In-process de-duplication (SQLite: a single instance).</summary>
+public sealed class InMemoryActivityDeduplicator(TimeProvider time) : IActivityDeduplicator, IDisposable
+{
     private readonly object _gate = new();
     private readonly MemoryCache _seen = new(new MemoryCacheOptions { SizeLimit = 200_000, Clock = new SystemClockAdapter(time) });
 
-    /// <summary>True the first time an activity is seen; false for a redelivery. Activities without an id always pass.</summary>
-    public bool TryBegin(Activity activity)
+    public ValueTask<bool> TryBeginAsync(Activity activity, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(activity.Id)) return true;
-        var key = $"{activity.ChannelId}|{activity.Conversation?.Id}|{activity.Id}";
+        if (IActivityDeduplicator.KeyOf(activity) is not { } key) return ValueTask.FromResult(true);
         lock (_gate)
         {
-            if (_seen.TryGetValue(key, out _)) return false;
-            _seen.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Window });
-            return true;
+            if (_seen.TryGetValue(key, out _)) return ValueTask.FromResult(false);
+            _seen.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = IActivityDeduplicator.Window });
+            return ValueTask.FromResult(true);
         }
     }
 

@@ -8,122 +8,197 @@ using Microsoft.Extensions.Options;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Auth;
 using TeamsBot.Protocol.Connector;
+using TeamsBot.Protocol.Telemetry;
+using System.Diagnostics;
 
 namespace TeamsBot.Protocol.Hosting;
 
 /// <summary>
-/// <c>POST /api/messages</c>: size limit, parse, authenticate, de-duplicate, route. Invokes answer in the HTTP reply;
-/// other turns run on the <see cref="TurnQueue"/> and the reply waits up to <see cref="BotOptions.ReplyDeadline"/> for them.
+/// <c>POST /api/messages</c>, behind the <see cref="BotClaims.Scheme"/> authentication scheme: size limit, parse, check the
+/// token's claims against the activity, de-duplicate, route. Invokes answer in the HTTP reply; other turns run on the
+/// <see cref="TurnQueue"/> and the reply waits up to <see cref="BotOptions.ReplyDeadline"/> for them.
 /// Statuses: 400 bad body, 401/403 auth (no detail), 413 too large, 500 handler failure (correlation id logged),
 /// 200 done or ignored, 202 still running.
 /// </summary>
-public sealed class BotEndpoint(
+public sealed partial class BotEndpoint(
     IOptions<BotOptions> options,
     ChannelTokenValidator validator,
     TrustedServiceUrls trustedServiceUrls,
-    ActivityDeduplicator deduplicator,
+    IActivityDeduplicator deduplicator,
     BotRouteTable routes,
     TurnQueue queue,
     IServiceScopeFactory scopes,
     IConnectorClient connector,
+    BotTelemetry telemetry,
     TimeProvider time,
     ILogger<BotEndpoint> logger)
 {
     private readonly BotOptions _options = options.Value;
+    private static readonly IBotRoleGuard NoRoles = new NoRolesGuard();
 
     public async Task<IResult> HandleAsync(HttpContext http)
     {
-        var cancellationToken = http.RequestAborted;
-        if (!_options.LocalDevelopment && !http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return Results.StatusCode(StatusCodes.Status401Unauthorized);
+        var (status, result, type) = await HandleCoreAsync(http);
+        telemetry.ActivitiesReceived.Add(1, new("type", type), new("status", status));
+        return result;
+    }
 
+    private async Task<(int Status, IResult Result, string Type)> HandleCoreAsync(HttpContext http)
+    {
+        var cancellationToken = http.RequestAborted;
         var body = await ReadBodyAsync(http.Request, cancellationToken);
         if (body is null) return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_options.MaxRequestBodyBytes} bytes.");
 
         var (activity, error) = Parse(body);
         if (activity is null) return Problem(StatusCodes.Status400BadRequest, error!);
+        var type = TypeTag(activity);
 
-        var forwarded = http.Request.Headers.ContainsKey("Forwarded") || http.Request.Headers.Keys.Any(k => k.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase));
-        var auth = await validator.ValidateAsync(http.Request.Headers.Authorization.ToString(), activity, http.Connection.RemoteIpAddress, cancellationToken, forwarded);
+        var auth = validator.CheckActivity(http.User, activity);
         if (!auth.Succeeded)
         {
-            logger.LogWarning("Rejected activity: {Reason}", auth.Reason);
-            return Results.StatusCode(auth.Outcome == AuthOutcome.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized);
+            LogRejected(logger, auth.Reason ?? "");
+            var status = auth.Outcome == AuthOutcome.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
+            return (status, Results.StatusCode(status), type);
         }
         trustedServiceUrls.Trust(activity.ServiceUrl);
 
-        if (!deduplicator.TryBegin(activity))
+        if (!await TryBeginAsync(activity, cancellationToken))
         {
-            logger.LogInformation("Redelivered activity {Type} ignored", activity.Type);
-            return Results.Ok();
+            LogRedelivered(logger, type);
+            return (StatusCodes.Status200OK, Results.Ok(), type);
         }
 
         var correlationId = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
         var text = activity.GetTextWithoutBotMention();
-        var route = routes.Match(activity, text);
 
         if (activity.IsType(ActivityTypes.Invoke))
-            return await RunInvokeAsync(activity, text, route, correlationId, cancellationToken);
+        {
+            var (status, result) = await RunInvokeAsync(activity, text, routes.MatchInvoke(activity), correlationId, cancellationToken);
+            return (status, result, type);
+        }
 
+        var route = routes.MatchTurn(activity, text);
         var turn = queue.Enqueue(ConversationKey(activity), () => RunTurnAsync(activity, text, route, correlationId));
         var finished = await Task.WhenAny(turn, Task.Delay(_options.ReplyDeadline, time, CancellationToken.None));
-        if (finished != turn) return Results.Accepted();
-        return turn.IsFaulted ? ServerError(correlationId) : Results.Ok();
+        if (finished != turn) return (StatusCodes.Status202Accepted, Results.Accepted(), type);
+        return turn.IsFaulted ? ServerError(correlationId, type) : (StatusCodes.Status200OK, Results.Ok(), type);
     }
 
-    private async Task<IResult> RunInvokeAsync(Activity activity, string text, BotRoute? route, string correlationId, CancellationToken cancellationToken)
+    // A store that cannot answer must not cost the user their reply: process (a rare duplicate beats a lost message).
+    private async ValueTask<bool> TryBeginAsync(Activity activity, CancellationToken cancellationToken)
     {
         try
         {
-            InvokeResponse? response = null;
-            var work = queue.Track(ExecuteAsync(activity, text, route, correlationId, async (handler, context, ct) =>
-                response = await ((IInvokeHandler)handler).HandleAsync(context, ct)));
-            var finished = await Task.WhenAny(work, Task.Delay(_options.ReplyDeadline, time, cancellationToken));
-            if (finished != work)
-            {
-                logger.LogWarning("Invoke {Name} exceeded the reply deadline ({CorrelationId})", activity.Name, correlationId);
-                return Results.StatusCode(StatusCodes.Status504GatewayTimeout);
-            }
-            await work;
-            if (response is null) return Results.Ok();
-            return response.Body is null ? Results.StatusCode(response.Status) : Results.Json(response.Body, ProtocolJson.Options, statusCode: response.Status);
+            return await deduplicator.TryBeginAsync(activity, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogError(e, "Invoke {Name} failed ({CorrelationId})", activity.Name, correlationId);
-            return ServerError(correlationId);
+            LogDeduplicationFailed(logger, e.GetType().Name);
+            return true;
         }
     }
 
-    private async Task RunTurnAsync(Activity activity, string text, BotRoute? route, string correlationId)
+    private async Task<(int, IResult)> RunInvokeAsync(Activity activity, string text, InvokeRoute? route, string correlationId, CancellationToken cancellationToken)
     {
         try
         {
-            await ExecuteAsync(activity, text, route, correlationId, (handler, context, ct) => ((ITurnHandler)handler).HandleAsync(context, ct));
+            var work = queue.Track(ExecuteAsync(activity, text, route, correlationId,
+                (services, context, ct) => route!.Run(services, context, ct),
+                (guard, context, role) => Task.FromResult(route!.IsCardAction
+                    ? InvokeResponse.From(AdaptiveCardInvokeResponse.Message(guard.ActionRefusal(context, role)))
+                    : new InvokeResponse(StatusCodes.Status403Forbidden))));
+            var finished = await Task.WhenAny(work, Task.Delay(_options.ReplyDeadline, time, cancellationToken));
+            if (finished != work)
+            {
+                LogInvokeDeadline(logger, activity.Name, correlationId);
+                return (StatusCodes.Status504GatewayTimeout, Results.StatusCode(StatusCodes.Status504GatewayTimeout));
+            }
+            var response = await work;
+            if (response is null) return (StatusCodes.Status200OK, Results.Ok());
+            return (response.Status, response.Body is null
+                ? Results.StatusCode(response.Status)
+                : Results.Json(response.Body, ProtocolJson.Options, statusCode: response.Status));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogInvokeFailed(logger, e, activity.Name, correlationId);
+            var (status, result, _) = ServerError(correlationId, "");
+            return (status, result);
+        }
+    }
+
+    private async Task RunTurnAsync(Activity activity, string text, TurnRoute? route, string correlationId)
+    {
+        try
+        {
+            await ExecuteAsync<object?>(activity, text, route, correlationId,
+                async (services, context, ct) => { await route!.Run(services, context, ct); return null; },
+                async (guard, context, role) => { await context.SendActivityAsync(guard.MessageRefusal(context, role)); return null; });
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Turn {Type} failed ({CorrelationId})", activity.Type, correlationId);
+            LogTurnFailed(logger, e, TypeTag(activity), correlationId);
             await TellUserAsync(activity, text, correlationId);
             throw;
         }
     }
 
-    /// <summary>Runs middleware then the routed handler in a fresh DI scope. No route: middleware only.</summary>
-    private async Task ExecuteAsync(Activity activity, string text, BotRoute? route, string correlationId, Func<object, ITurnContext, CancellationToken, Task> invoke)
+    /// <summary>
+    /// Runs middleware then the routed handler in a fresh DI scope; a route that requires a role the user lacks gets the
+    /// role guard's refusal instead of its handler. No route: middleware only (result default).
+    /// </summary>
+    private async Task<T?> ExecuteAsync<T>(Activity activity, string text, BotRoute? route, string correlationId,
+        Func<IServiceProvider, ITurnContext, CancellationToken, Task<T>> run, Func<IBotRoleGuard, ITurnContext, string, Task<T>> refuse)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var context = new TurnContext(activity, text, correlationId, scope.ServiceProvider, connector, time);
-        var middleware = scope.ServiceProvider.GetServices<ITurnMiddleware>().ToArray();
-        var cancellationToken = CancellationToken.None; // turns finish even if the channel hangs up; shutdown drains them
+        var started = Stopwatch.GetTimestamp();
+        var type = TypeTag(activity);
+        using var span = BotTelemetry.Source.StartActivity($"turn {type}");
+        span?.SetTag("teamsbot.activity.type", type);
+        span?.SetTag("teamsbot.route", route?.Description ?? "none");
+        var outcome = "ok";
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var context = new TurnContext(activity, text, correlationId, scope.ServiceProvider, connector, time);
+            var middleware = scope.ServiceProvider.GetServices<ITurnMiddleware>().ToArray();
+            var cancellationToken = CancellationToken.None; // turns finish even if the channel hangs up; shutdown drains them
+            T? result = default;
 
-        Task Next(int index) => index < middleware.Length
-            ? middleware[index].OnTurnAsync(context, () => Next(index + 1), cancellationToken)
-            : route is null
-                ? Task.CompletedTask
-                : invoke(scope.ServiceProvider.GetRequiredService(route.HandlerType), context, cancellationToken);
+            async Task Next(int index)
+            {
+                if (index < middleware.Length)
+                {
+                    await middleware[index].OnTurnAsync(context, () => Next(index + 1), cancellationToken);
+                    return;
+                }
+                if (route is null) return;
+                if (route.RequiredRole is { } role)
+                {
+                    var guard = scope.ServiceProvider.GetService<IBotRoleGuard>() ?? NoRoles;
+                    if (!await guard.IsInRoleAsync(context, role, cancellationToken))
+                    {
+                        outcome = "refused";
+                        LogRoleRefused(logger, route.Description, role, correlationId);
+                        result = await refuse(guard, context, role);
+                        return;
+                    }
+                }
+                result = await run(scope.ServiceProvider, context, cancellationToken);
+            }
 
-        await Next(0);
+            await Next(0);
+            return result;
+        }
+        catch (Exception e)
+        {
+            outcome = "error";
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            telemetry.TurnDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("type", type), new("outcome", outcome));
+        }
     }
 
     /// <summary>A failed message turn tells the user, with a reference the admins can find in the logs.</summary>
@@ -137,7 +212,7 @@ public sealed class BotEndpoint(
         }
         catch (Exception e)
         {
-            logger.LogWarning("Could not tell the user about failure {CorrelationId}: {Error}", correlationId, e.GetType().Name);
+            LogApologyFailed(logger, correlationId, e.GetType().Name);
         }
     }
 
@@ -195,10 +270,48 @@ public sealed class BotEndpoint(
 
     private static string ConversationKey(Activity activity) => $"{activity.ChannelId}|{activity.Conversation?.Id}";
 
-    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+    private static (int, IResult, string) Problem(int status, string detail) => (status, Results.Problem(detail: detail, statusCode: status), "invalid");
 
-    private static IResult ServerError(string correlationId) =>
-        Results.Problem(detail: $"The bot could not handle this activity. Correlation id: {correlationId}.", statusCode: StatusCodes.Status500InternalServerError);
+    private static (int, IResult, string) ServerError(string correlationId, string type) => (StatusCodes.Status500InternalServerError,
+        Results.Problem(detail: $"The bot could not handle this activity. Correlation id: {correlationId}.", statusCode: StatusCodes.Status500InternalServerError), type);
+
+    private static readonly string[] KnownTypes =
+    [
+        ActivityTypes.Message, ActivityTypes.Typing, ActivityTypes.Invoke, ActivityTypes.ConversationUpdate, ActivityTypes.InstallationUpdate,
+        ActivityTypes.MessageReaction, ActivityTypes.MessageUpdate, ActivityTypes.MessageDelete, ActivityTypes.Event,
+    ];
+
+    /// <summary>The activity type as a telemetry tag: one of the schema's types, else "other" (the wire may send anything).</summary>
+    private static string TypeTag(Activity activity)
+    {
+        foreach (var known in KnownTypes)
+            if (activity.IsType(known)) return known;
+        return "other";
+    }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Rejected activity: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Redelivered activity {Type} ignored")]
+    private static partial void LogRedelivered(ILogger logger, string type);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Redelivery check unavailable ({Error}); the activity is processed")]
+    private static partial void LogDeduplicationFailed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Invoke {Name} exceeded the reply deadline ({CorrelationId})")]
+    private static partial void LogInvokeDeadline(ILogger logger, string? name, string correlationId);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Error, Message = "Invoke {Name} failed ({CorrelationId})")]
+    private static partial void LogInvokeFailed(ILogger logger, Exception exception, string? name, string correlationId);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Error, Message = "Turn {Type} failed ({CorrelationId})")]
+    private static partial void LogTurnFailed(ILogger logger, Exception exception, string type, string correlationId);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Information, Message = "Route {Route} requires role {Role}: refused ({CorrelationId})")]
+    private static partial void LogRoleRefused(ILogger logger, string route, string role, string correlationId);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Warning, Message = "Could not tell the user about failure {CorrelationId}: {Error}")]
+    private static partial void LogApologyFailed(ILogger logger, string correlationId, string error);
 
     private sealed class EmptyServices : IServiceProvider
     {

@@ -11,8 +11,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
+using Microsoft.AspNetCore.Authentication;
 using TeamsBot.Protocol.Auth;
 using TeamsBot.Protocol.Connector;
+using TeamsBot.Protocol.Telemetry;
 
 namespace TeamsBot.Protocol.Hosting;
 
@@ -26,6 +28,15 @@ public sealed class ConnectorResilienceOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Upper bound of one call including retries and Retry-After waits.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The app's request budget in each tenant (Microsoft's current figure; older documents said 30).</summary>
+    public double TenantRequestsPerSecond { get; set; } = 50;
+
+    /// <summary>The lowest rate repeated 429s can push a tenant to.</summary>
+    public double TenantMinRequestsPerSecond { get; set; } = 1;
+
+    /// <summary>After a 429 halves a tenant's rate, it climbs back by this many requests per second, every second.</summary>
+    public double TenantRateRecoveryPerSecond { get; set; } = 1;
 }
 
 public static class ProtocolExtensions
@@ -48,25 +59,39 @@ public static class ProtocolExtensions
         services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
         services.AddOptions<ConnectorResilienceOptions>().BindConfiguration(ConnectorResilienceOptions.Section)
             .Validate(o => o.MaxRetries is >= 0 and <= 10, "Connector:MaxRetries must be between 0 and 10.")
+            .Validate(o => o.TenantRequestsPerSecond is >= 0.1 and <= 10_000, "Connector:TenantRequestsPerSecond must be between 0.1 and 10000.")
+            .Validate(o => o.TenantMinRequestsPerSecond > 0 && o.TenantMinRequestsPerSecond <= o.TenantRequestsPerSecond,
+                "Connector:TenantMinRequestsPerSecond must be positive and at most Connector:TenantRequestsPerSecond.")
+            .Validate(o => o.TenantRateRecoveryPerSecond > 0, "Connector:TenantRateRecoveryPerSecond must be positive.")
             .ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton<BotTelemetry>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(nameof(OpenIdKeyStore), c => c.Timeout = TimeSpan.FromSeconds(15))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddHttpClient(nameof(MsalConnectorTokenProvider));
         services.AddSingleton<ChannelTokenValidator>();
+        // The channel's JWT as an authentication scheme; /api/messages requires it (policy of the same name).
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, BotFrameworkAuthenticationHandler>(BotClaims.Scheme, null);
+        services.AddAuthorizationBuilder().AddPolicy(BotClaims.Scheme, p => p.AddAuthenticationSchemes(BotClaims.Scheme).RequireAuthenticatedUser());
         services.TryAddSingleton<IConnectorTokenProvider, MsalConnectorTokenProvider>();
         services.AddSingleton<TrustedServiceUrls>();
         services.AddSingleton<ConversationPacer>();
         services.AddTransient<ConversationPacingHandler>();
         services.AddTransient<ConnectorAuthHandler>();
+        services.TryAddSingleton<ITenantBudgetStore, InMemoryTenantBudgetStore>();
+        services.AddSingleton<TenantSendBudget>();
+        services.AddTransient<TenantBudgetHandler>();
+        services.AddTransient<ConnectorTelemetryHandler>();
         var connectorClient = services.AddHttpClient<IConnectorClient, ConnectorClient>(c => c.Timeout = Timeout.InfiniteTimeSpan)
             // Teams serviceUrls sit behind Traffic Manager: recycle connections so DNS changes are seen.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
-        // Outer to inner: retries (each attempt is paced and gets a token), pacing, token.
+        // Outer to inner: retries (each attempt is paced, budgeted and gets a token), conversation pacing, tenant budget, token, telemetry.
         connectorClient.AddResilienceHandler("connector", (pipeline, context) =>
             {
                 var o = context.ServiceProvider.GetRequiredService<IOptions<ConnectorResilienceOptions>>().Value;
+                var telemetry = context.ServiceProvider.GetRequiredService<BotTelemetry>();
                 pipeline.AddTimeout(o.TotalTimeout);
                 if (o.MaxRetries > 0) pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
@@ -79,13 +104,19 @@ public static class ProtocolExtensions
                     // Retry-After is honoured but bounded: a huge value must not stall a conversation for hours.
                     ShouldRetryAfterHeader = false,
                     DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome) is { } wait ? (TimeSpan?)(wait > o.MaxDelay ? o.MaxDelay : wait) : null),
+                    OnRetry = args =>
+                    {
+                        telemetry.ConnectorRetries.Add(1, new KeyValuePair<string, object?>("status", args.Outcome.Result is { } r ? (int)r.StatusCode : "network_error"));
+                        return ValueTask.CompletedTask;
+                    },
                 });
                 pipeline.AddTimeout(o.AttemptTimeout);
             });
-        connectorClient.AddHttpMessageHandler<ConversationPacingHandler>().AddHttpMessageHandler<ConnectorAuthHandler>();
+        connectorClient.AddHttpMessageHandler<ConversationPacingHandler>().AddHttpMessageHandler<TenantBudgetHandler>()
+            .AddHttpMessageHandler<ConnectorAuthHandler>().AddHttpMessageHandler<ConnectorTelemetryHandler>();
 
         services.AddBotRoutes(_ => { });
-        services.AddSingleton<ActivityDeduplicator>();
+        services.TryAddSingleton<IActivityDeduplicator, InMemoryActivityDeduplicator>();
         services.AddSingleton<TurnQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<TurnQueue>());
         services.AddSingleton<BotEndpoint>();
@@ -102,9 +133,11 @@ public static class ProtocolExtensions
     };
 
     /// <summary>The server's Retry-After (delta seconds or date), if any.</summary>
-    internal static TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome)
+    internal static TimeSpan? RetryAfter(Outcome<HttpResponseMessage> outcome) => outcome.Result is { } response ? RetryAfter(response) : null;
+
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response)
     {
-        var header = outcome.Result?.Headers.RetryAfter;
+        var header = response.Headers.RetryAfter;
         if (header?.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
         if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
         return null;
@@ -121,6 +154,7 @@ public static class ProtocolExtensions
                             + "and replies only to loopback serviceUrls. Set Bot:AppId and Bot:AppPassword before exposing this bot.");
         }
         endpoints.MapPost(MessagesPath, (HttpContext http, BotEndpoint endpoint) => endpoint.HandleAsync(http))
+            .RequireAuthorization(BotClaims.Scheme)
             .DisableAntiforgery();
         return endpoints;
     }

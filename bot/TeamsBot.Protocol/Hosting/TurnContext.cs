@@ -21,7 +21,7 @@ internal sealed class TurnContext(Activity activity, string text, string correla
             activity.Id ?? throw new ArgumentException("The activity to update needs its id.", nameof(activity)), Address(activity), cancellationToken);
 
     public Task DeleteActivityAsync(string activityId, CancellationToken cancellationToken = default) =>
-        connector.DeleteActivityAsync(Activity.ServiceUrl!, Activity.Conversation!.Id!, activityId, cancellationToken);
+        connector.DeleteActivityAsync(Activity.ServiceUrl!, Activity.Conversation!.Id!, activityId, Activity.TenantId, cancellationToken);
 
     public StreamingResponse StartStreaming() => new(SendActivityAsync, Activity.IsPersonal(), time);
 

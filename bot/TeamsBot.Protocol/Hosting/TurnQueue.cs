@@ -43,7 +43,7 @@ public sealed class TurnQueue(ILogger<TurnQueue> logger) : IHostedService
     }
 
     /// <summary>Tracks work that runs outside the per-conversation order (invokes) so shutdown drains it too.</summary>
-    public Task Track(Task work)
+    public Task<T> Track<T>(Task<T> work)
     {
         lock (_gate) _inFlight.Add(work);
         _ = work.ContinueWith(t => { lock (_gate) _inFlight.Remove(t); }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

@@ -16,13 +16,14 @@ namespace TeamsBot.Answers;
 internal sealed class AnswerHandler(
     ContentGuard guard,
     CardLibrary cards,
-    UserRateLimiter limiter,
+    IFairUseLimiter limiter,
     KnowledgeBase knowledge,
     ModelClient model,
     ConversationMemory memory,
     IAnswerContextProvider contexts,
     IOptions<KnowledgeOptions> knowledgeOptions,
     IOptions<AnswersOptions> answersOptions,
+    AnswersTelemetry telemetry,
     ILogger<AnswerHandler> logger) : ITurnHandler
 {
     public const string Informative = "Searching agency guidance…";
@@ -55,7 +56,8 @@ internal sealed class AnswerHandler(
             return;
         }
 
-        if (!limiter.TryAcquire(UserRateLimiter.UserKey(context.Activity), out var wait))
+        var (allowed, wait) = await limiter.TryAcquireAsync(UserRateLimiter.UserKey(context.Activity), cancellationToken);
+        if (!allowed)
         {
             var o = answersOptions.Value;
             var minutes = Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
@@ -140,6 +142,19 @@ internal sealed class AnswerHandler(
     /// <summary>Streams the model's answer into the Teams stream. The idle watchdog starts with the first chunk.</summary>
     private async Task<Generation> GenerateAsync(IChatClient client, List<ChatMessage> prompt, StreamingResponse stream)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var span = AnswersTelemetry.Source.StartActivity("model answer", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("gen_ai.provider.name", model.Options.Provider);
+        var generation = await StreamAsync(client, prompt, stream, started);
+        var outcome = generation.Kind.ToString().ToLowerInvariant();
+        span?.SetTag("teamsbot.model.outcome", outcome);
+        telemetry.Duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+            new("provider", model.Options.Provider), new("outcome", outcome));
+        return generation;
+    }
+
+    private async Task<Generation> StreamAsync(IChatClient client, List<ChatMessage> prompt, StreamingResponse stream, long started)
+    {
         var text = new StringBuilder();
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(stream.Cancellation);
         var options = new ChatOptions { MaxOutputTokens = model.Options.MaxOutputTokens, Temperature = 0.2f };
@@ -150,6 +165,8 @@ internal sealed class AnswerHandler(
                 idle.CancelAfter(model.Options.IdleTimeout);
                 var chunk = update.Text;
                 if (string.IsNullOrEmpty(chunk)) continue;
+                if (text.Length == 0)
+                    telemetry.FirstToken.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("provider", model.Options.Provider));
                 text.Append(chunk);
                 stream.AppendText(chunk);
             }

@@ -3,13 +3,15 @@ using Microsoft.Extensions.Options;
 using TeamsBot.Agencies;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
+using TeamsBot.Storage;
+using TeamsBot.Storage.Jobs;
 
 namespace TeamsBot.Answers;
 
 public static class AnswersExtensions
 {
     /// <summary>Questions and answers: model client, knowledge, guard, memory, feedback, routes.</summary>
-    public static WebApplicationBuilder AddAnswers(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddAnswers(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateOnStart();
@@ -28,15 +30,30 @@ public static class AnswersExtensions
             .Validate(o => o.BlockedPatterns.All(AnswersOptions.IsValidRegex), "Answers:BlockedPatterns contains an invalid regular expression.")
             .ValidateOnStart();
 
+        // Outer to inner: the circuit replicas share, then this replica's retries, breaker and attempt timeout.
+        services.AddTransient<SharedModelCircuitHandler>();
         services.AddHttpClient(ModelClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .AddResilienceHandler("model", (pipeline, context) =>
-                ModelClient.ConfigureResilience(pipeline, context.ServiceProvider.GetRequiredService<IOptions<ModelOptions>>().Value));
+            .AddHttpMessageHandler<SharedModelCircuitHandler>()
+            .AddResilienceHandler("model", (pipeline, context) => ModelClient.ConfigureResilience(pipeline,
+                context.ServiceProvider.GetRequiredService<IOptions<ModelOptions>>().Value, context.ServiceProvider.GetRequiredService<IModelCircuit>()));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ModelClient>();
         services.AddSingleton<KnowledgeBase>();
         services.AddSingleton<ContentGuard>();
-        services.AddSingleton<UserRateLimiter>();
+        services.AddSingleton<AnswersTelemetry>();
+        if (StorageExtensions.IsPostgres(builder.Configuration))
+        {
+            services.AddSingleton<IFairUseLimiter, PostgresFairUseLimiter>();
+            services.AddSingleton<IModelCircuit, PostgresModelCircuit>();
+            services.AddRecurringJob<FairUseCleanupJob>("answers.fair-use-cleanup", "Forgets fair-use counters of users idle for two windows",
+                _ => JobSchedule.Every(TimeSpan.FromHours(1)));
+        }
+        else
+        {
+            services.AddSingleton<IFairUseLimiter, UserRateLimiter>();
+            services.AddSingleton<IModelCircuit, LocalModelCircuit>();
+        }
         services.AddSingleton<ConversationMemory>();
         services.AddSingleton<AnswerFeedbackReport>();
         // The directory slice, when composed, tells the user's agency; otherwise answers carry no agency context.
@@ -45,12 +62,13 @@ public static class AnswersExtensions
                 ? ActivatorUtilities.CreateInstance<DirectoryAnswerContextProvider>(sp)
                 : new NoAgencyContextProvider());
         services.AddHostedService<KnowledgeWarmup>();
-        services.AddHostedService<MemoryCleanupService>();
+        services.AddRecurringJob<MemoryCleanupJob>(MemoryCleanupJob.Name, "Deletes conversation memory older than Answers:MemoryRetention",
+            sp => JobSchedule.Every(sp.GetRequiredService<IOptions<AnswersOptions>>().Value.CleanupInterval));
 
         // "reset" must be the whole message: "reset my PIV PIN" is a question.
         services.AddBotRoutes(routes => routes
             .OnExactText<ResetHandler>(ResetHandler.Commands)
-            .OnInvoke<FeedbackHandler>("message/submitAction")
+            .OnInvoke<FeedbackHandler, MessageSubmitActionValue>(InvokeNames.MessageSubmitAction)
             .OnMessage<AnswerHandler>());
         return builder;
     }

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace TeamsBot.Answers;
 
-/// <summary><c>Model:*</c>: which enterprise model answers (DESIGN.md configuration contract).</summary>
+/// <summary><c>Model:*</c>: which enterprise model answers (README, Answers).</summary>
 public sealed class ModelOptions
 {
     public const string Section = "Model";

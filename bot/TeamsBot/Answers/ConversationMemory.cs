@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using Quartz;
 using TeamsBot.Storage;
 
 namespace TeamsBot.Answers;
@@ -86,29 +87,15 @@ public sealed class ConversationMemory(IDbContextFactory<TeamsBotDbContext> db, 
     }
 }
 
-/// <summary>Deletes expired conversation memory at start and then every <see cref="AnswersOptions.CleanupInterval"/>.</summary>
-internal sealed class MemoryCleanupService(ConversationMemory memory, IOptions<AnswersOptions> options, TimeProvider time, ILogger<MemoryCleanupService> logger) : BackgroundService
+/// <summary>Deletes expired conversation memory: a durable job every <see cref="AnswersOptions.CleanupInterval"/>, run by one replica.</summary>
+[DisallowConcurrentExecution]
+internal sealed class MemoryCleanupJob(ConversationMemory memory, ILogger<MemoryCleanupJob> logger) : IJob
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.CleanupInterval, time);
-        do
-        {
-            try
-            {
-                var removed = await memory.ExpireAsync(stoppingToken);
-                if (removed > 0) logger.LogInformation("Conversation memory: {Count} expired turns deleted", removed);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning("Conversation memory cleanup failed: {Error}", e.GetType().Name);
-            }
-        } while (await WaitAsync(timer, stoppingToken));
-    }
+    public const string Name = "answers.memory-cleanup";
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
-        try { return await timer.WaitForNextTickAsync(token); }
-        catch (OperationCanceledException) { return false; }
+        var removed = await memory.ExpireAsync(cancellationToken);
+        if (removed > 0) logger.LogInformation("Conversation memory: {Count} expired turns deleted", removed);
     }
 }

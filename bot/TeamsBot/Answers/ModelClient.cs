@@ -63,7 +63,7 @@ public sealed class ModelClient
     }
 
     /// <summary>Outer to inner: retry (429/408/5xx, network errors, timeouts; Retry-After honoured up to a limit), circuit breaker, attempt timeout.</summary>
-    internal static void ConfigureResilience(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, ModelOptions o)
+    internal static void ConfigureResilience(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, ModelOptions o, IModelCircuit? shared = null)
     {
         if (o.MaxRetries > 0)
         {
@@ -84,6 +84,8 @@ public sealed class ModelClient
             MinimumThroughput = Math.Max(o.BreakerMinimumThroughput, 2),
             SamplingDuration = TimeSpan.FromSeconds(60),
             BreakDuration = o.BreakDuration,
+            // Other replicas learn of the outage from the shared circuit and answer offline without trying.
+            OnOpened = args => shared?.OpenAsync(args.BreakDuration, CancellationToken.None) ?? ValueTask.CompletedTask,
         });
         pipeline.AddTimeout(o.Timeout);
     }

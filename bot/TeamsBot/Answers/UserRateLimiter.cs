@@ -3,9 +3,22 @@ using TeamsBot.Protocol.Activities;
 
 namespace TeamsBot.Answers;
 
-/// <summary>Sliding-window fair use: at most <see cref="AnswersOptions.QuestionsPerWindow"/> questions per user per window.</summary>
-public sealed class UserRateLimiter(IOptions<AnswersOptions> options, TimeProvider time)
+/// <summary>
+/// Fair use: at most <see cref="AnswersOptions.QuestionsPerWindow"/> questions per user per <see cref="AnswersOptions.RateLimitWindow"/>.
+/// In memory on one replica (SQLite); in PostgreSQL when replicas share the users (<see cref="PostgresFairUseLimiter"/>).
+/// </summary>
+public interface IFairUseLimiter
 {
+    /// <summary>Records a question; false (and how long to wait) when the user is over the limit.</summary>
+    ValueTask<(bool Allowed, TimeSpan RetryAfter)> TryAcquireAsync(string user, CancellationToken cancellationToken);
+}
+
+/// <summary>Sliding-window fair use in memory (exact: a log of each user's question times).</summary>
+public sealed class UserRateLimiter(IOptions<AnswersOptions> options, TimeProvider time) : IFairUseLimiter
+{
+    public ValueTask<(bool Allowed, TimeSpan RetryAfter)> TryAcquireAsync(string user, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(TryAcquire(user, out var wait) ? (true, TimeSpan.Zero) : (false, wait));
+
     private readonly Dictionary<string, Queue<DateTimeOffset>> _asked = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;

@@ -8,7 +8,7 @@ namespace TeamsBot.Conversations;
 public static class ConversationsExtensions
 {
     /// <summary>Conversation references, install state, welcome and help.</summary>
-    public static WebApplicationBuilder AddConversations(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddConversations(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddCardLibrary();

@@ -29,7 +29,7 @@ public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAge
         var agencyName = "your agency";
         var now = time.GetUtcNow();
         var bonus = new List<EntitlementWindow>();
-        if (UserKeyOf(inbound) is { } key)
+        if (UserKey.Of(inbound) is { } key)
         {
             var user = await directory.ResolveAsync(key, cancellationToken);
             if (!user.IsUnassigned && await registry.FindAsync(user.AgencyId, cancellationToken) is { } agency)
@@ -55,9 +55,6 @@ public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAge
         var card = cards.Bind(new HelpCardData(IsCoach: false, IsAdmin: false), inbound.Locale);
         return Task.FromResult(CardMessage(card, "What I can do: ask a question in plain words; type new chat to start over; help shows this list."));
     }
-
-    internal static UserKey? UserKeyOf(Activity activity) =>
-        activity.From?.AadObjectId is { Length: > 0 } objectId && activity.TenantId is { Length: > 0 } tenant ? new UserKey(objectId, tenant) : null;
 
     private static Activity CardMessage(System.Text.Json.JsonElement card, string summary) =>
         Activity.Message() with { Attachments = [Attachment.AdaptiveCard(card)], Summary = summary };

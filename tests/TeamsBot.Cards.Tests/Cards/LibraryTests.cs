@@ -14,7 +14,7 @@ public sealed class LibraryTests
         string[] expected =
         [
             "adoption-report", "announcement", "answer-source", "broadcast-composer", "campaign-status", "error", "event-reminder",
-            "hackathon-invite", "help", "protected-content-refusal", "satisfaction-pulse", "time-saved-survey", "training-nudge",
+            "hackathon-invite", "help", "protected-content-refusal", "role-required", "satisfaction-pulse", "time-saved-survey", "training-nudge",
             "welcome", "workshop-invite",
         ];
         Assert.Equal(expected, _library.TemplateNames);

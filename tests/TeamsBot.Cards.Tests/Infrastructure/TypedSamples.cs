@@ -35,5 +35,6 @@ public static class TypedSamples
             [new AgencyAdoption("Department of Labor", 5000, 83, 95)], [new UseCaseShare("Drafting", 40)]),
         new ProtectedContentRefusalCardData(RefusalReason.Cui, "req-1", new Uri("https://www.example.gov/ai-policy")),
         new ErrorCardData("corr-1", CanRetry: true, Operation: "answer"),
+        new RoleRequiredCardData(CardRole.Admin),
     ];
 }

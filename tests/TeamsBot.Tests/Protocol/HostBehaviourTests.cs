@@ -24,7 +24,7 @@ public class HostBehaviourTests : IAsyncLifetime
             b => b.Services.AddBotRoutes(r => r
                 .OnCommand<ThrowingHandler>("crash")
                 .OnCommand<SlowEchoHandler>("slow", "fast")
-                .OnCardAction<CardActionHandler>("test.refresh")));
+                .OnCardAction<CardActionHandler, CardActionData>("test.refresh")));
     }
 
     public async Task DisposeAsync()
@@ -251,13 +251,14 @@ public class HostBehaviourTests : IAsyncLifetime
         }
     }
 
-    internal sealed class CardActionHandler : IInvokeHandler
+    internal sealed record CardActionData(int N);
+
+    internal sealed class CardActionHandler : ICardActionHandler<CardActionData>
     {
-        public Task<InvokeResponse> HandleAsync(ITurnContext context, CancellationToken cancellationToken)
+        public Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<CardActionData> action, CancellationToken cancellationToken)
         {
-            var n = context.Activity.Value!.Value.GetProperty("action").GetProperty("data").GetProperty("n").GetInt32();
-            var card = JsonSerializer.SerializeToElement(new { type = "AdaptiveCard", version = "1.5", body = new[] { new { type = "TextBlock", text = $"n={n}" } } });
-            return Task.FromResult(InvokeResponse.Card(card));
+            var card = JsonSerializer.SerializeToElement(new { type = "AdaptiveCard", version = "1.5", body = new[] { new { type = "TextBlock", text = $"n={action.Data.N}" } } });
+            return Task.FromResult(AdaptiveCardInvokeResponse.Card(card));
         }
     }
 }

@@ -185,6 +185,32 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.ToTable("answer_feedback", (string)null);
                 });
 
+            modelBuilder.Entity("TeamsBot.Answers.FairUseCounter", b =>
+                {
+                    b.Property<string>("UserKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("user_key");
+
+                    b.Property<int>("CurrentCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("current_count");
+
+                    b.Property<int>("PreviousCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("previous_count");
+
+                    b.Property<long>("WindowIndex")
+                        .HasColumnType("bigint")
+                        .HasColumnName("window_index");
+
+                    b.HasKey("UserKey");
+
+                    b.HasIndex("WindowIndex");
+
+                    b.ToTable("answer_fair_use", (string)null);
+                });
+
             modelBuilder.Entity("TeamsBot.Answers.MemoryTurn", b =>
                 {
                     b.Property<long>("Id")
@@ -220,6 +246,22 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.HasIndex("ConversationId", "Id");
 
                     b.ToTable("answer_memory", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Answers.ModelCircuitState", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("OpenUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("open_until");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("model_circuit", (string)null);
                 });
 
             modelBuilder.Entity("TeamsBot.Conversations.ConversationRecord", b =>
@@ -284,6 +326,126 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.HasIndex("TenantId", "AadObjectId", "Scope");
 
                     b.ToTable("conversations", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.Jobs.JobRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("FireInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Job")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<bool>("Recovered")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("ScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FinishedAt");
+
+                    b.HasIndex("FireInstanceId")
+                        .IsUnique();
+
+                    b.HasIndex("Job", "ScheduledAt");
+
+                    b.ToTable("job_runs", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.ProcessedActivity", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("SeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seen_at");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("SeenAt");
+
+                    b.ToTable("processed_activities", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.TenantBudgetThrottle", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<DateTimeOffset>("BlockedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("blocked_until");
+
+                    b.Property<DateTimeOffset>("DecreasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("decreased_at");
+
+                    b.Property<double>("RateAfterDecrease")
+                        .HasColumnType("double precision")
+                        .HasColumnName("rate_after_decrease");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("connector_tenant_throttle", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.TenantBudgetWindow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("Granted")
+                        .HasColumnType("integer")
+                        .HasColumnName("granted");
+
+                    b.Property<int>("LastGrant")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_grant");
+
+                    b.Property<long>("WindowIndex")
+                        .HasColumnType("bigint")
+                        .HasColumnName("window_index");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("connector_tenant_budget", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -178,6 +178,32 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.ToTable("answer_feedback", (string)null);
                 });
 
+            modelBuilder.Entity("TeamsBot.Answers.FairUseCounter", b =>
+                {
+                    b.Property<string>("UserKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_key");
+
+                    b.Property<int>("CurrentCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("current_count");
+
+                    b.Property<int>("PreviousCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("previous_count");
+
+                    b.Property<long>("WindowIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_index");
+
+                    b.HasKey("UserKey");
+
+                    b.HasIndex("WindowIndex");
+
+                    b.ToTable("answer_fair_use", (string)null);
+                });
+
             modelBuilder.Entity("TeamsBot.Answers.MemoryTurn", b =>
                 {
                     b.Property<long>("Id")
@@ -211,6 +237,22 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.HasIndex("ConversationId", "Id");
 
                     b.ToTable("answer_memory", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Answers.ModelCircuitState", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("OpenUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("open_until");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("model_circuit", (string)null);
                 });
 
             modelBuilder.Entity("TeamsBot.Conversations.ConversationRecord", b =>
@@ -275,6 +317,124 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.HasIndex("TenantId", "AadObjectId", "Scope");
 
                     b.ToTable("conversations", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.Jobs.JobRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FireInstanceId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Instance")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Job")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Recovered")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ScheduledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Succeeded")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FinishedAt");
+
+                    b.HasIndex("FireInstanceId")
+                        .IsUnique();
+
+                    b.HasIndex("Job", "ScheduledAt");
+
+                    b.ToTable("job_runs", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.ProcessedActivity", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<long>("SeenAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seen_at");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("SeenAt");
+
+                    b.ToTable("processed_activities", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.TenantBudgetThrottle", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<long>("BlockedUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("blocked_until");
+
+                    b.Property<long>("DecreasedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("decreased_at");
+
+                    b.Property<double>("RateAfterDecrease")
+                        .HasColumnType("REAL")
+                        .HasColumnName("rate_after_decrease");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("connector_tenant_throttle", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Storage.TenantBudgetWindow", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("Granted")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("granted");
+
+                    b.Property<int>("LastGrant")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_grant");
+
+                    b.Property<long>("WindowIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_index");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("connector_tenant_budget", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using TeamsBot.Cards;
+using TeamsBot.Protocol.Hosting;
+using TeamsBot.Storage.Jobs;
 
 namespace TeamsBot.Agencies;
 
@@ -10,7 +13,7 @@ public static class DirectoryExtensions
     /// (<see cref="IAgencyDirectory"/>) from a file (default) or Microsoft Graph, coach/admin roles (<see cref="IDirectoryRoles"/>),
     /// a database cache and the delta sync.
     /// </summary>
-    public static WebApplicationBuilder AddDirectory(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddDirectory(this IHostApplicationBuilder builder)
     {
         builder.Services.AddDirectoryServices(builder.Configuration);
         return builder;
@@ -38,11 +41,15 @@ public static class DirectoryExtensions
         services.AddSingleton<AgencyDirectory>();
         services.AddSingleton<IAgencyDirectory>(sp => sp.GetRequiredService<AgencyDirectory>());
         services.AddSingleton<IDirectoryRoles, AgencyDirectoryRoles>();
+        services.AddCardLibrary();
+        services.AddSingleton<IBotRoleGuard, TeamsRoleGuard>();
         services.AddSingleton<DirectorySyncer>();
         services.AddHostedService<AgencyRegistrySeeder>();
         var sync = configuration.GetSection(DirectoryOptions.Section).Get<DirectoryOptions>() ?? new DirectoryOptions();
         var graph = sync.Source.Equals(DirectoryOptions.SourceGraph, StringComparison.OrdinalIgnoreCase);
-        if (sync.Sync.Enabled ?? graph) services.AddHostedService<DirectorySyncService>();
+        if (sync.Sync.Enabled ?? graph)
+            services.AddRecurringJob<DirectorySyncJob>(DirectorySyncJob.Name, "Users delta sync of every directory tenant",
+                sp => JobSchedule.Every(sp.GetRequiredService<IOptions<DirectoryOptions>>().Value.Sync.Interval));
         return services;
     }
 }

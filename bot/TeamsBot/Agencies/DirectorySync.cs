@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Options;
+using Quartz;
 
 namespace TeamsBot.Agencies;
 
@@ -82,42 +82,33 @@ internal sealed class DirectorySyncer(IDirectorySource source, AgencyDirectory d
     }
 }
 
-/// <summary>Runs the delta sync for the default tenant and every agency tenant, every <c>Directory:Sync:Interval</c>.</summary>
-internal sealed class DirectorySyncService(DirectorySyncer syncer, IDirectorySource source, IAgencySnapshotSource agencies, IOptions<DirectoryOptions> options, TimeProvider time, ILogger<DirectorySyncService> logger) : BackgroundService
+/// <summary>One delta sync of the default tenant and every agency tenant: a durable job every <c>Directory:Sync:Interval</c>, run by one replica.</summary>
+[DisallowConcurrentExecution]
+internal sealed class DirectorySyncJob(DirectorySyncer syncer, IDirectorySource source, IAgencySnapshotSource agencies, ILogger<DirectorySyncJob> logger) : IJob
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public const string Name = "directory.sync";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        var snapshot = await agencies.GetSnapshotAsync(cancellationToken);
+        var tenants = snapshot.Agencies.SelectMany(a => a.TenantIds).Prepend(source.DefaultTenantId)
+            .Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.OrdinalIgnoreCase);
+        var failed = 0;
+        foreach (var tenant in tenants)
         {
             try
             {
-                var snapshot = await agencies.GetSnapshotAsync(stoppingToken);
-                var tenants = snapshot.Agencies.SelectMany(a => a.TenantIds).Prepend(source.DefaultTenantId)
-                    .Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.OrdinalIgnoreCase);
-                foreach (var tenant in tenants)
-                {
-                    try
-                    {
-                        await syncer.RunOnceAsync(tenant!, stoppingToken);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        logger.LogWarning("Directory sync of tenant {TenantId} failed: {Error}", tenant, e.GetType().Name);
-                    }
-                }
+                await syncer.RunOnceAsync(tenant!, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning("Directory sync failed: {Error}", e.GetType().Name);
-            }
-            try
-            {
-                await Task.Delay(options.Value.Sync.Interval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                failed++;
+                logger.LogWarning("Directory sync of tenant {TenantId} failed: {Error}", tenant, e.GetType().Name);
             }
         }
+        // One tenant failing does not stop the others; the run is marked failed so admins see it in the job history.
+        if (failed > 0) throw new DirectorySyncFailedException(failed);
     }
 }
+
+internal sealed class DirectorySyncFailedException(int tenants) : Exception($"{tenants} tenant(s) could not be synced");

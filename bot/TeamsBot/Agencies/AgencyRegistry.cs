@@ -44,17 +44,35 @@ internal static class AgencyJson
         return agencies;
     }
 
-    public static IEnumerable<string> Validate(Agency a)
+    public static IEnumerable<string> Validate(Agency a) => Problems(a).Select(p => p.Message);
+
+    /// <summary>Each problem with the field it is about (JSON names, e.g. <c>emailDomains[1]</c>), for API problem details.</summary>
+    public static IEnumerable<(string Field, string Message)> Problems(Agency a)
     {
         if (string.IsNullOrWhiteSpace(a.Id) || a.Id.Length > 64 || a.Id.Any(char.IsWhiteSpace))
-            yield return $"agency id '{a.Id}' must be 1-64 characters without spaces";
+            yield return ("id", $"agency id '{a.Id}' must be 1-64 characters without spaces");
         else if (string.Equals(a.Id, Agency.UnassignedId, StringComparison.OrdinalIgnoreCase))
-            yield return $"agency id '{a.Id}' is reserved";
-        if (string.IsNullOrWhiteSpace(a.Name)) yield return $"agency '{a.Id}' needs a name";
-        foreach (var d in a.EmailDomains.Where(d => string.IsNullOrWhiteSpace(d) || d.Contains('@') || !d.Contains('.')))
-            yield return $"agency '{a.Id}' has an invalid email domain '{d}'";
-        foreach (var w in a.Entitlements.Where(w => string.IsNullOrWhiteSpace(w.Feature) || w.End <= w.Start))
-            yield return $"agency '{a.Id}' entitlement '{w.Feature}' must have a feature name and end after it starts";
+            yield return ("id", $"agency id '{a.Id}' is reserved");
+        if (string.IsNullOrWhiteSpace(a.Name)) yield return ("name", $"agency '{a.Id}' needs a name");
+        for (var i = 0; i < a.EmailDomains.Count; i++)
+        {
+            var d = a.EmailDomains[i];
+            if (string.IsNullOrWhiteSpace(d) || d.Contains('@') || !d.Contains('.'))
+                yield return ($"emailDomains[{i}]", $"agency '{a.Id}' has an invalid email domain '{d}'");
+        }
+        foreach (var (field, ids) in new[] { ("tenantIds", a.TenantIds), ("memberGroupIds", a.MemberGroupIds), ("coachGroupIds", a.CoachGroupIds),
+                     ("coachUserIds", a.CoachUserIds), ("adminGroupIds", a.AdminGroupIds), ("adminUserIds", a.AdminUserIds) })
+        {
+            for (var i = 0; i < ids.Count; i++)
+                if (!Guid.TryParse(ids[i], out _)) yield return ($"{field}[{i}]", $"agency '{a.Id}' {field} entry '{ids[i]}' is not an Entra id (a GUID)");
+        }
+        for (var i = 0; i < a.Entitlements.Count; i++)
+        {
+            var w = a.Entitlements[i];
+            if (string.IsNullOrWhiteSpace(w.Feature) || w.End <= w.Start)
+                yield return ($"entitlements[{i}]", $"agency '{a.Id}' entitlement '{w.Feature}' must have a feature name and end after it starts");
+        }
+        if (a.PromptRules is { Length: > 4000 }) yield return ("promptRules", "prompt rules are limited to 4000 characters");
     }
 }
 

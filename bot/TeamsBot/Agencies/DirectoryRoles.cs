@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace TeamsBot.Agencies;
 
-/// <summary>Which agencies a user coaches or administers, from the registry's <c>coachGroupIds</c> / <c>adminGroupIds</c>.</summary>
+/// <summary>Which agencies a user coaches or administers, from the registry's <c>coachGroupIds</c>/<c>coachUserIds</c> and <c>adminGroupIds</c>/<c>adminUserIds</c>.</summary>
 public interface IDirectoryRoles
 {
     /// <summary>
@@ -34,24 +34,33 @@ internal sealed class AgencyDirectoryRoles(IDirectorySource source, IAgencySnaps
         var now = time.GetUtcNow();
         if (_recent.TryGetValue(user.AadObjectId, out var hit) && now - hit.At < Lifetime) return hit.Roles;
         var snapshot = await agencies.GetSnapshotAsync(cancellationToken);
+        // People named directly need no directory lookup.
+        var coachByName = snapshot.Agencies.Where(a => a.CoachUserIds.Contains(user.AadObjectId, StringComparer.OrdinalIgnoreCase)).Select(a => a.Id);
+        var adminByName = snapshot.Agencies.Where(a => a.AdminUserIds.Contains(user.AadObjectId, StringComparer.OrdinalIgnoreCase)).Select(a => a.Id);
         var coachGroups = snapshot.Agencies.SelectMany(a => a.CoachGroupIds.Select(g => (Group: g, Agency: a.Id))).ToLookup(x => x.Group, x => x.Agency, StringComparer.OrdinalIgnoreCase);
         var adminGroups = snapshot.Agencies.SelectMany(a => a.AdminGroupIds.Select(g => (Group: g, Agency: a.Id))).ToLookup(x => x.Group, x => x.Agency, StringComparer.OrdinalIgnoreCase);
-        if (coachGroups.Count == 0 && adminGroups.Count == 0) return DirectoryRoles.None;
+        if (coachGroups.Count == 0 && adminGroups.Count == 0)
+            return Remember(user, new DirectoryRoles(coachByName.Order().ToList(), adminByName.Order().ToList()), now);
         try
         {
             var tenant = string.IsNullOrWhiteSpace(user.TenantId) ? source.DefaultTenantId ?? "" : user.TenantId;
             var groups = (await source.GetGroupIdsAsync(tenant, [user.AadObjectId], cancellationToken)).GetValueOrDefault(user.AadObjectId) ?? new HashSet<string>();
-            var roles = new DirectoryRoles(
-                groups.SelectMany(g => coachGroups[g]).Distinct().Order().ToList(),
-                groups.SelectMany(g => adminGroups[g]).Distinct().Order().ToList());
-            if (_recent.Count >= MaxEntries) _recent.Clear();
-            _recent[user.AadObjectId] = (roles, now);
-            return roles;
+            return Remember(user, new DirectoryRoles(
+                groups.SelectMany(g => coachGroups[g]).Concat(coachByName).Distinct().Order().ToList(),
+                groups.SelectMany(g => adminGroups[g]).Concat(adminByName).Distinct().Order().ToList()), now);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Role lookup of user {ObjectId} failed ({Error}); no roles granted", user.AadObjectId, e.GetType().Name);
-            return DirectoryRoles.None;
+            // Fail closed for the groups; people named directly keep their roles.
+            logger.LogWarning("Role lookup of user {ObjectId} failed ({Error}); only directly named roles granted", user.AadObjectId, e.GetType().Name);
+            return new DirectoryRoles(coachByName.Order().ToList(), adminByName.Order().ToList());
         }
+    }
+
+    private DirectoryRoles Remember(UserKey user, DirectoryRoles roles, DateTimeOffset now)
+    {
+        if (_recent.Count >= MaxEntries) _recent.Clear();
+        _recent[user.AadObjectId] = (roles, now);
+        return roles;
     }
 }

@@ -24,7 +24,12 @@ public interface IAgencyDirectory
 }
 
 /// <summary>Identifies a Teams user: Entra object id (<c>aadObjectId</c>), tenant id, and the UPN when known.</summary>
-public readonly record struct UserKey(string AadObjectId, string TenantId, string? UserPrincipalName = null);
+public readonly record struct UserKey(string AadObjectId, string TenantId, string? UserPrincipalName = null)
+{
+    /// <summary>The sender of an activity (<c>from.aadObjectId</c> and the tenant); null when Teams did not say who.</summary>
+    public static UserKey? Of(TeamsBot.Protocol.Activities.Activity activity) =>
+        activity.From?.AadObjectId is { Length: > 0 } objectId && activity.TenantId is { Length: > 0 } tenant ? new UserKey(objectId, tenant) : null;
+}
 
 /// <summary>A resolved user. Carries ids and the attributes slices need; log only <see cref="ObjectId"/>.</summary>
 public sealed record DirectoryUser

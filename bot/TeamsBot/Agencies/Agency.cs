@@ -24,8 +24,14 @@ public sealed record Agency
     public IReadOnlyList<string> Divisions { get; init; } = [];
     /// <summary>Entra groups whose (transitive) members belong to this agency (group rule).</summary>
     public IReadOnlyList<string> MemberGroupIds { get; init; } = [];
+    /// <summary>Entra groups whose (transitive) members coach this agency.</summary>
     public IReadOnlyList<string> CoachGroupIds { get; init; } = [];
+    /// <summary>Entra object ids of people who coach this agency (besides the groups).</summary>
+    public IReadOnlyList<string> CoachUserIds { get; init; } = [];
+    /// <summary>Entra groups whose (transitive) members administer this agency.</summary>
     public IReadOnlyList<string> AdminGroupIds { get; init; } = [];
+    /// <summary>Entra object ids of people who administer this agency (besides the groups).</summary>
+    public IReadOnlyList<string> AdminUserIds { get; init; } = [];
     /// <summary>Time-boxed features, e.g. <c>deep-research</c>, <c>advanced-voice</c>.</summary>
     public IReadOnlyList<EntitlementWindow> Entitlements { get; init; } = [];
     /// <summary>The agency's rules for the assistant, added to the system prompt of its users' questions (set by admins).</summary>

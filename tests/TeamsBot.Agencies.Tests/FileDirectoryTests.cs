@@ -52,7 +52,7 @@ public sealed class FileDirectoryTests
     [Fact]
     public async Task Csv_directory_works_through_the_same_interface()
     {
-        await using var h = await DirectoryHarness.FileAsync(new() { ["Directory:File"] = "Directory/Data/directory.csv" });
+        await using var h = await DirectoryHarness.FileAsync(new() { ["Directory:File"] = "Agencies/Data/directory.csv" });
         var guest = await h.Directory.ResolveAsync(new UserKey(Id(8), Tenant), default);
         Assert.Equal(("nasa", true, "Patel, Robin (NASA)"), (guest.AgencyId, guest.IsGuest, guest.DisplayName));
         Assert.Equal("afrl", (await h.Directory.ResolveAsync(new UserKey(Id(6), Tenant), default)).AgencyId);

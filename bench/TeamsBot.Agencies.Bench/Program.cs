@@ -14,8 +14,8 @@ using TeamsBot.Storage;
 
 // Directory benchmark: resolves audiences served by the local fake Graph (999 users per page) through the real Graph SDK,
 // each size in its own process so peak memory is that size's alone, then measures cached-user lookups.
-//   dotnet run -c Release --project bench/TeamsBot.Directory.Bench            (20k and 200k audiences + lookups)
-//   dotnet run -c Release --project bench/TeamsBot.Directory.Bench -- 20000 200000 1000000
+//   dotnet run -c Release --project bench/TeamsBot.Agencies.Bench            (20k and 200k audiences + lookups)
+//   dotnet run -c Release --project bench/TeamsBot.Agencies.Bench -- 20000 200000 1000000
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
 if (args is ["--audience", var n, var mode]) try { return await Child.AudienceAsync(int.Parse(n), mode == "mapped"); } finally { Child.DeleteDatabases(); }

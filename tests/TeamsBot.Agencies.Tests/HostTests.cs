@@ -1,3 +1,4 @@
+using Moq;
 using TeamsBot.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -59,35 +60,31 @@ public sealed class HostTests
     }
 
     [Fact]
-    public async Task Background_sync_fills_the_cache_from_the_delta_query_then_goes_incremental()
+    public async Task The_sync_job_fills_the_cache_from_the_delta_query_then_goes_incremental()
     {
         await using var graph = await FakeGraphServer.StartAsync();
         graph.AddUser(new FakeUser { Id = "b1", UserPrincipalName = "b1@nasa.gov", Mail = "b1@nasa.gov" });
-        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var h = await DirectoryHarness.GraphAsync(graph, new() { ["Directory:Sync:Enabled"] = "true", ["Directory:Sync:Interval"] = "00:10:00" }, time);
-        var sync = h.Services.GetServices<IHostedService>().OfType<DirectorySyncService>().Single();
+        await using var h = await DirectoryHarness.GraphAsync(graph, new() { ["Directory:Sync:Enabled"] = "true", ["Directory:Sync:Interval"] = "00:10:00" });
         var cache = h.Services.GetRequiredService<IDirectoryCache>();
         // The fake serves one tenant: keep the sample NASA tenant out of the sync so only the default tenant is read.
         await h.Registry.UpsertAsync((await h.Registry.FindAsync("nasa", default))! with { TenantIds = [] }, default);
+        var definition = h.Services.GetServices<TeamsBot.Storage.Jobs.RecurringJobDefinition>().Single(d => d.Name == DirectorySyncJob.Name);
+        Assert.Equal("every 00:10:00", definition.Schedule(h.Services).Signature);
 
-        await sync.StartAsync(default);
-        try
+        // What the scheduler does each interval: a scope, the job, Execute.
+        async Task RunJobAsync()
         {
-            await WaitFor(async () => (await cache.FindAsync("b1", default))?.AgencyId == "nasa");
-            Assert.Contains(graph.RequestLog, r => r.StartsWith("GET /v1.0/users/delta") && !r.Contains("deltatoken"));
-            graph.AddUser(new FakeUser { Id = "b2", UserPrincipalName = "b2@nih.gov", Mail = "b2@nih.gov" });
-            // The next run waits for the interval on the (fake) clock.
-            await WaitFor(async () =>
-            {
-                time.Advance(TimeSpan.FromMinutes(10));
-                return (await cache.FindAsync("b2", default))?.AgencyId == "nih";
-            });
-            Assert.Contains(graph.RequestLog, r => r.Contains("deltatoken="));
+            await using var scope = h.Services.CreateAsyncScope();
+            await ((Quartz.IJob)scope.ServiceProvider.GetRequiredService(definition.JobType)).Execute(Mock.Of<Quartz.IJobExecutionContext>(), default);
         }
-        finally
-        {
-            await sync.StopAsync(default);
-        }
+
+        await RunJobAsync();
+        Assert.Equal("nasa", (await cache.FindAsync("b1", default))?.AgencyId);
+        Assert.Contains(graph.RequestLog, r => r.StartsWith("GET /v1.0/users/delta") && !r.Contains("deltatoken"));
+        graph.AddUser(new FakeUser { Id = "b2", UserPrincipalName = "b2@nih.gov", Mail = "b2@nih.gov" });
+        await RunJobAsync();
+        Assert.Equal("nih", (await cache.FindAsync("b2", default))?.AgencyId);
+        Assert.Contains(graph.RequestLog, r => r.Contains("deltatoken="));
     }
 
     private static async Task WaitFor(Func<Task<bool>> condition)

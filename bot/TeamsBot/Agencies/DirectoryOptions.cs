@@ -11,10 +11,10 @@ public sealed class DirectoryOptions
     public string Source { get; set; } = SourceFile;
 
     /// <summary>JSON or CSV directory of users (and groups, JSON only) for <c>Source=File</c>. Relative to the content root, then the app folder.</summary>
-    public string File { get; set; } = "Directory/Data/directory.json";
+    public string File { get; set; } = "Agencies/Data/directory.json";
 
     /// <summary>Agency registry loaded into the database on first start (when the database has no agency yet).</summary>
-    public string AgenciesFile { get; set; } = "Directory/Data/agencies.json";
+    public string AgenciesFile { get; set; } = "Agencies/Data/agencies.json";
 
     /// <summary>Rule order; default Tenant, Attribute, Domain, Group. Leave a rule out to disable it.</summary>
     public string[]? Rules { get; set; }

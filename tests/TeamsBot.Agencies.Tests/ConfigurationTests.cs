@@ -110,7 +110,7 @@ public sealed class ConfigurationTests : IDisposable
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
             builder.Configuration.AddInMemoryCollection(s);
             builder.AddDirectory();
-            return builder.Services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DirectorySyncService));
+            return builder.Services.Any(d => d.ImplementationInstance is TeamsBot.Storage.Jobs.RecurringJobDefinition { Name: DirectorySyncJob.Name });
         }
         Assert.False(HasSync([]));
         Assert.True(HasSync(new() { ["Directory:Source"] = "Graph" }));

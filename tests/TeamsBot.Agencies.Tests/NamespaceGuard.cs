@@ -1,6 +1,6 @@
 namespace TeamsBot
 {
-    // The slice lives in bot/TeamsBot/Directory but in namespace TeamsBot.Agencies: a TeamsBot.Directory namespace would hide
+    // The slice lives in bot/TeamsBot/Agencies, namespace TeamsBot.Agencies: a TeamsBot.Directory namespace would hide
     // System.IO.Directory from every file under namespace TeamsBot (other slices call Directory.GetCurrentDirectory()).
     // This file stops compiling if such a namespace comes back.
     internal static class NamespaceGuard

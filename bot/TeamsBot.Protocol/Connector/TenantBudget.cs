@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Options;
+using TeamsBot.Protocol.Hosting;
+
+namespace TeamsBot.Protocol.Connector;
+
+/// <summary>
+/// The per-tenant request rate as it adapts to Teams' 429s (additive increase, multiplicative decrease), and how long the
+/// tenant is blocked by a <c>Retry-After</c>. Everything derives from the last decrease, so replicas that share this record
+/// compute the same current rate without writing on every request.
+/// </summary>
+public sealed record TenantThrottle(double RateAfterDecrease, DateTimeOffset DecreasedAt, DateTimeOffset BlockedUntil)
+{
+    /// <summary>The rate now: it climbs back by <paramref name="recoveryPerSecond"/> each second since the last 429, up to <paramref name="max"/>.</summary>
+    public double RateAt(DateTimeOffset now, double max, double recoveryPerSecond) =>
+        Math.Min(max, RateAfterDecrease + recoveryPerSecond * Math.Max(0, (now - DecreasedAt).TotalSeconds));
+
+    /// <summary>
+    /// After a 429: halve the current rate (at most once per second: the in-flight requests of one burst all see 429s),
+    /// never below <paramref name="min"/>, and block the tenant until <c>Retry-After</c> has passed.
+    /// </summary>
+    public static TenantThrottle AfterThrottled(TenantThrottle? current, DateTimeOffset now, TimeSpan? retryAfter, double max, double min, double recoveryPerSecond)
+    {
+        var blockedUntil = retryAfter is { } wait && wait > TimeSpan.Zero ? now + wait : now;
+        if (current is not null && now - current.DecreasedAt < TimeSpan.FromSeconds(1))
+            return current with { BlockedUntil = Max(current.BlockedUntil, blockedUntil) };
+        var rate = current?.RateAt(now, max, recoveryPerSecond) ?? max;
+        return new TenantThrottle(Math.Max(min, rate / 2), now, Max(current?.BlockedUntil ?? now, blockedUntil));
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
+
+/// <summary>
+/// Where the per-tenant budget lives: in memory for one replica (SQLite), in PostgreSQL when replicas share it.
+/// Time is cut into windows of <see cref="TenantSendBudget.Window"/>; a window's permits are granted once across all replicas.
+/// </summary>
+public interface ITenantBudgetStore
+{
+    /// <summary>Grants up to <paramref name="wanted"/> of window <paramref name="window"/>'s <paramref name="limit"/> permits; returns how many.</summary>
+    ValueTask<int> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's throttle state; null while it has never been throttled.</summary>
+    ValueTask<TenantThrottle?> GetThrottleAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Applies <paramref name="update"/> to the tenant's throttle state atomically (read, change, write).</summary>
+    ValueTask<TenantThrottle> UpdateThrottleAsync(string tenantId, Func<TenantThrottle?, TenantThrottle> update, CancellationToken cancellationToken);
+}
+
+/// <summary>One replica: the budget in memory.</summary>
+public sealed class InMemoryTenantBudgetStore : ITenantBudgetStore
+{
+    private readonly ConcurrentDictionary<string, (long Window, int Granted)> _windows = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, TenantThrottle> _throttles = new(StringComparer.OrdinalIgnoreCase);
+    private readonly object _gate = new();
+
+    public ValueTask<int> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var current = _windows.TryGetValue(tenantId, out var w) && w.Window == window ? w.Granted : 0;
+            var granted = Math.Clamp(limit - current, 0, wanted);
+            _windows[tenantId] = (window, current + granted);
+            return ValueTask.FromResult(granted);
+        }
+    }
+
+    public ValueTask<TenantThrottle?> GetThrottleAsync(string tenantId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_throttles.GetValueOrDefault(tenantId));
+
+    public ValueTask<TenantThrottle> UpdateThrottleAsync(string tenantId, Func<TenantThrottle?, TenantThrottle> update, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var next = update(_throttles.GetValueOrDefault(tenantId));
+            _throttles[tenantId] = next;
+            return ValueTask.FromResult(next);
+        }
+    }
+}
+
+/// <summary>
+/// The outbound budget of this app in each tenant (Teams: 50 requests per second per app per tenant), on top of the
+/// per-conversation pacing. Each request waits for a permit of its tenant's current window; permits are claimed from the
+/// <see cref="ITenantBudgetStore"/> in batches as large as the queue of waiting requests, so replicas share one budget
+/// and an idle replica takes nothing. A 429 lowers that tenant's rate and blocks it for <c>Retry-After</c>; other tenants
+/// are not slowed.
+/// </summary>
+public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<ConnectorResilienceOptions> options, TimeProvider time)
+{
+    /// <summary>Permits are granted per window of this length (a second's budget spread over five windows, so no burst doubles at a boundary).</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
+    // The throttle state other replicas may have changed is re-read this often.
+    private static readonly TimeSpan ThrottleRefresh = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, TenantQueue> _tenants = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConnectorResilienceOptions _options = options.Value;
+
+    /// <summary>Waits for a permit to send one request to <paramref name="tenantId"/> (null: requests that name no tenant share one budget).</summary>
+    public async ValueTask AcquireAsync(string? tenantId, CancellationToken cancellationToken)
+    {
+        var tenant = tenantId ?? "";
+        var queue = _tenants.GetOrAdd(tenant, _ => new TenantQueue());
+        Interlocked.Increment(ref queue.Waiting);
+        try
+        {
+            await queue.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref queue.Waiting);
+            throw;
+        }
+        try
+        {
+            while (true)
+            {
+                var now = time.GetUtcNow();
+                var throttle = await ThrottleAsync(tenant, queue, now, cancellationToken).ConfigureAwait(false);
+                if (throttle is not null && throttle.BlockedUntil > now)
+                {
+                    await Task.Delay(throttle.BlockedUntil - now, time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                var window = WindowOf(now);
+                if (queue.Window == window && queue.Available > 0)
+                {
+                    queue.Available--;
+                    return;
+                }
+                var rate = throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
+                var limit = PermitsOf(window, rate);
+                var granted = limit == 0 ? 0 : await store.ClaimAsync(tenant, window, Math.Clamp(Volatile.Read(ref queue.Waiting), 1, limit), limit, cancellationToken).ConfigureAwait(false);
+                queue.Window = window;
+                queue.Available = granted;
+                if (granted > 0)
+                {
+                    queue.Available--;
+                    return;
+                }
+                var nextWindow = StartOf(window + 1) - time.GetUtcNow();
+                if (nextWindow > TimeSpan.Zero) await Task.Delay(nextWindow, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref queue.Waiting);
+            queue.Gate.Release();
+        }
+    }
+
+    /// <summary>Teams answered 429 for this tenant: lower its rate and honour <paramref name="retryAfter"/> for it alone.</summary>
+    public async ValueTask ThrottledAsync(string? tenantId, TimeSpan? retryAfter, CancellationToken cancellationToken)
+    {
+        var tenant = tenantId ?? "";
+        var now = time.GetUtcNow();
+        var bounded = retryAfter is { } r && r > _options.MaxDelay ? _options.MaxDelay : retryAfter;
+        var updated = await store.UpdateThrottleAsync(tenant, current => TenantThrottle.AfterThrottled(current, now, bounded,
+            _options.TenantRequestsPerSecond, _options.TenantMinRequestsPerSecond, _options.TenantRateRecoveryPerSecond), cancellationToken).ConfigureAwait(false);
+        var queue = _tenants.GetOrAdd(tenant, _ => new TenantQueue());
+        queue.Throttle = (updated, now);
+        queue.Available = 0; // permits claimed at the old rate are not spent
+    }
+
+    /// <summary>The current rate of a tenant (for status and tests).</summary>
+    public async ValueTask<double> CurrentRateAsync(string? tenantId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var throttle = await store.GetThrottleAsync(tenantId ?? "", cancellationToken).ConfigureAwait(false);
+        return throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
+    }
+
+    private async ValueTask<TenantThrottle?> ThrottleAsync(string tenant, TenantQueue queue, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (cached, at) = queue.Throttle;
+        if (now - at < ThrottleRefresh) return cached;
+        var fresh = await store.GetThrottleAsync(tenant, cancellationToken).ConfigureAwait(false);
+        queue.Throttle = (fresh, now);
+        return fresh;
+    }
+
+    private static long WindowOf(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / (long)Window.TotalMilliseconds;
+
+    private static DateTimeOffset StartOf(long window) => DateTimeOffset.FromUnixTimeMilliseconds(window * (long)Window.TotalMilliseconds);
+
+    /// <summary>Window k gets floor((k+1)·r·Δ) − floor(k·r·Δ) permits: fractional rates spread evenly (2/s → a permit every 2.5 windows).</summary>
+    internal static int PermitsOf(long window, double ratePerSecond)
+    {
+        var perWindow = ratePerSecond * Window.TotalSeconds;
+        return (int)(Math.Floor((window + 1) * perWindow) - Math.Floor(window * perWindow));
+    }
+
+    private sealed class TenantQueue
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public int Waiting;
+        public long Window = -1;
+        public int Available;
+        public (TenantThrottle? State, DateTimeOffset At) Throttle = (null, DateTimeOffset.MinValue);
+    }
+}
+
+/// <summary>Holds each connector request until its tenant's budget grants a permit, and reports 429s back to the budget.</summary>
+internal sealed class TenantBudgetHandler(TenantSendBudget budget, Telemetry.BotTelemetry telemetry) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Options.TryGetValue(ConnectorRequestOptions.TenantId, out var tenant);
+        var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        await budget.AcquireAsync(tenant, cancellationToken).ConfigureAwait(false);
+        telemetry.BudgetWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalSeconds);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            await budget.ThrottledAsync(tenant, ProtocolExtensions.RetryAfter(response), CancellationToken.None).ConfigureAwait(false);
+        return response;
+    }
+}
+
+/// <summary>Per-request facts the connector pipeline's handlers read.</summary>
+public static class ConnectorRequestOptions
+{
+    /// <summary>The tenant the request acts in (budget key).</summary>
+    public static readonly HttpRequestOptionsKey<string> TenantId = new("teamsbot.tenant");
+
+    /// <summary>The route shape without ids (e.g. <c>send</c>, <c>update</c>) for telemetry.</summary>
+    public static readonly HttpRequestOptionsKey<string> Operation = new("teamsbot.operation");
+}
