@@ -37,7 +37,8 @@ public class MemoryAndFairUseTests
     public async Task Cleanup_job_deletes_memory_older_than_the_retention_and_is_scheduled_every_interval()
     {
         await using var bot = await BotApp.StartAsync(new Dictionary<string, string?> { ["Answers:CleanupInterval"] = "02:00:00" });
-        var time = new FakeTimeProvider(Start);
+        // Now, not a date in the past: the bot's own scheduled cleanup (real clock) must not be what deletes the rows.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = Options.Create(new AnswersOptions { MemoryRetention = TimeSpan.FromDays(30), CleanupInterval = TimeSpan.FromHours(1) });
         var db = bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>();
         var memory = new ConversationMemory(db, options, time);

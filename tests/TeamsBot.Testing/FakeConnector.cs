@@ -24,6 +24,21 @@ public sealed record ConnectorRequest(
 
     public bool IsSend => Method == "POST" && Path.Contains("/activities", StringComparison.Ordinal);
 
+    /// <summary>The tenant the request acts in, as the body says (conversation.tenantId, channelData.tenant.id or tenantId).</summary>
+    public string? TenantId
+    {
+        get
+        {
+            if (Body.Length == 0 || !Body.TrimStart().StartsWith('{')) return null;
+            using var doc = JsonDocument.Parse(Body);
+            var root = doc.RootElement;
+            if (root.TryGetProperty("conversation", out var c) && c.ValueKind == JsonValueKind.Object && c.TryGetProperty("tenantId", out var t) && t.ValueKind == JsonValueKind.String) return t.GetString();
+            if (root.TryGetProperty("channelData", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("tenant", out var tenant)
+                && tenant.ValueKind == JsonValueKind.Object && tenant.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String) return id.GetString();
+            return root.TryGetProperty("tenantId", out var top) && top.ValueKind == JsonValueKind.String ? top.GetString() : null;
+        }
+    }
+
     /// <summary>Everything a person would read in the sent activity: its text plus the JSON of its card attachments.</summary>
     public string VisibleText => Activity is { } a
         ? a.Text + string.Concat((a.Attachments ?? []).Select(x => x.Content?.GetRawText()))

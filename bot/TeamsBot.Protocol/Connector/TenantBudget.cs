@@ -38,8 +38,11 @@ public sealed record TenantThrottle(double RateAfterDecrease, DateTimeOffset Dec
 /// </summary>
 public interface ITenantBudgetStore
 {
-    /// <summary>Grants up to <paramref name="wanted"/> of window <paramref name="window"/>'s <paramref name="limit"/> permits; returns how many.</summary>
-    ValueTask<int> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Grants up to <paramref name="wanted"/> of window <paramref name="window"/>'s <paramref name="limit"/> permits: the
+    /// position of the first one granted in the window (permits are spaced evenly through it) and how many.
+    /// </summary>
+    ValueTask<TenantPermits> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken);
 
     /// <summary>The tenant's throttle state; null while it has never been throttled.</summary>
     ValueTask<TenantThrottle?> GetThrottleAsync(string tenantId, CancellationToken cancellationToken);
@@ -48,6 +51,9 @@ public interface ITenantBudgetStore
     ValueTask<TenantThrottle> UpdateThrottleAsync(string tenantId, Func<TenantThrottle?, TenantThrottle> update, CancellationToken cancellationToken);
 }
 
+/// <summary>Permits <see cref="First"/> … <see cref="First"/> + <see cref="Count"/> − 1 of a window.</summary>
+public readonly record struct TenantPermits(int First, int Count);
+
 /// <summary>One replica: the budget in memory.</summary>
 public sealed class InMemoryTenantBudgetStore : ITenantBudgetStore
 {
@@ -55,14 +61,15 @@ public sealed class InMemoryTenantBudgetStore : ITenantBudgetStore
     private readonly ConcurrentDictionary<string, TenantThrottle> _throttles = new(StringComparer.OrdinalIgnoreCase);
     private readonly object _gate = new();
 
-    public ValueTask<int> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken)
+    public ValueTask<TenantPermits> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var current = _windows.TryGetValue(tenantId, out var w) && w.Window == window ? w.Granted : 0;
+            if (_windows.TryGetValue(tenantId, out var w) && w.Window > window) return ValueTask.FromResult(new TenantPermits(0, 0));
+            var current = w.Window == window ? w.Granted : 0;
             var granted = Math.Clamp(limit - current, 0, wanted);
             _windows[tenantId] = (window, current + granted);
-            return ValueTask.FromResult(granted);
+            return ValueTask.FromResult(new TenantPermits(current, granted));
         }
     }
 
@@ -91,13 +98,18 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
 {
     /// <summary>Permits are granted per window of this length (a second's budget spread over five windows, so no burst doubles at a boundary).</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
-    // The throttle state other replicas may have changed is re-read this often.
-    private static readonly TimeSpan ThrottleRefresh = TimeSpan.FromSeconds(1);
+    // The throttle state other replicas may have changed is re-read once a window: a 429 seen by one replica holds the
+    // others back within a window.
+    private static readonly TimeSpan ThrottleRefresh = Window;
 
     private readonly ConcurrentDictionary<string, TenantQueue> _tenants = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConnectorResilienceOptions _options = options.Value;
 
-    /// <summary>Waits for a permit to send one request to <paramref name="tenantId"/> (null: requests that name no tenant share one budget).</summary>
+    /// <summary>
+    /// Waits for a permit to send one request to <paramref name="tenantId"/> (null: requests that name no tenant share one
+    /// budget). Permit <c>i</c> of a window of <c>n</c> is released <c>i/n</c> of the way through it, so the requests of all
+    /// replicas together form an even stream, never a burst at a window's start.
+    /// </summary>
     public async ValueTask AcquireAsync(string? tenantId, CancellationToken cancellationToken)
     {
         var tenant = tenantId ?? "";
@@ -124,23 +136,31 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
                     continue;
                 }
                 var window = WindowOf(now);
-                if (queue.Window == window && queue.Available > 0)
+                if (queue.Window != window || queue.Next >= queue.End)
                 {
-                    queue.Available--;
-                    return;
+                    var rate = throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
+                    var limit = PermitsOf(window, rate);
+                    var permits = limit == 0 ? default
+                        : await store.ClaimAsync(tenant, window, Math.Clamp(Volatile.Read(ref queue.Waiting), 1, limit), limit, cancellationToken).ConfigureAwait(false);
+                    (queue.Window, queue.Limit, queue.Next, queue.End) = (window, limit, permits.First, permits.First + permits.Count);
+                    if (permits.Count == 0)
+                    {
+                        var nextWindow = StartOf(window + 1) - time.GetUtcNow();
+                        if (nextWindow > TimeSpan.Zero) await Task.Delay(nextWindow, time, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
                 }
-                var rate = throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
-                var limit = PermitsOf(window, rate);
-                var granted = limit == 0 ? 0 : await store.ClaimAsync(tenant, window, Math.Clamp(Volatile.Read(ref queue.Waiting), 1, limit), limit, cancellationToken).ConfigureAwait(false);
-                queue.Window = window;
-                queue.Available = granted;
-                if (granted > 0)
+                // A permit is spent in its own window or not at all: late ones (a slow claim) would add to the next window's.
+                if (time.GetUtcNow() >= StartOf(queue.Window + 1))
                 {
-                    queue.Available--;
-                    return;
+                    queue.End = queue.Next;
+                    continue;
                 }
-                var nextWindow = StartOf(window + 1) - time.GetUtcNow();
-                if (nextWindow > TimeSpan.Zero) await Task.Delay(nextWindow, time, cancellationToken).ConfigureAwait(false);
+                var releaseAt = StartOf(queue.Window) + Window * queue.Next / queue.Limit;
+                queue.Next++;
+                var wait = releaseAt - time.GetUtcNow();
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+                return;
             }
         }
         finally
@@ -160,7 +180,7 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
             _options.TenantRequestsPerSecond, _options.TenantMinRequestsPerSecond, _options.TenantRateRecoveryPerSecond), cancellationToken).ConfigureAwait(false);
         var queue = _tenants.GetOrAdd(tenant, _ => new TenantQueue());
         queue.Throttle = (updated, now);
-        queue.Available = 0; // permits claimed at the old rate are not spent
+        queue.End = queue.Next; // permits claimed at the old rate are not spent
     }
 
     /// <summary>The current rate of a tenant (for status and tests).</summary>
@@ -196,7 +216,9 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
         public readonly SemaphoreSlim Gate = new(1, 1);
         public int Waiting;
         public long Window = -1;
-        public int Available;
+        public int Limit = 1;
+        public int Next;
+        public int End;
         public (TenantThrottle? State, DateTimeOffset At) Throttle = (null, DateTimeOffset.MinValue);
     }
 }

@@ -73,6 +73,7 @@ public static class ProtocolExtensions
         services.AddHttpClient(nameof(MsalConnectorTokenProvider));
         services.AddSingleton<ChannelTokenValidator>();
         // The channel's JWT as an authentication scheme; /api/messages requires it (policy of the same name).
+        services.AddRouting();
         services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, BotFrameworkAuthenticationHandler>(BotClaims.Scheme, null);
         services.AddAuthorizationBuilder().AddPolicy(BotClaims.Scheme, p => p.AddAuthenticationSchemes(BotClaims.Scheme).RequireAuthenticatedUser());
         services.TryAddSingleton<IConnectorTokenProvider, MsalConnectorTokenProvider>();

@@ -112,8 +112,17 @@ internal sealed class AgencyRegistry(IDbContextFactory<TeamsBotDbContext> factor
         var now = time.GetUtcNow();
         foreach (var a in agencies)
             db.Add(new AgencyRecord { Id = a.Id.ToLowerInvariant(), Json = JsonSerializer.Serialize(a with { Id = a.Id.ToLowerInvariant() }, AgencyJson.Options), UpdatedAt = now });
-        await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Agency registry seeded with {Count} agencies", agencies.Count);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Agency registry seeded with {Count} agencies", agencies.Count);
+        }
+        catch (DbUpdateException)
+        {
+            // Replicas starting together: another one seeded the registry first (one transaction: all or nothing).
+            await using var check = await factory.CreateDbContextAsync(cancellationToken);
+            if (!await check.Set<AgencyRecord>().AnyAsync(cancellationToken)) throw;
+        }
     }
 
     private async Task<IReadOnlyList<Agency>> LoadAsync(CancellationToken cancellationToken)

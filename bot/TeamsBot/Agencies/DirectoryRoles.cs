@@ -40,21 +40,26 @@ internal sealed class AgencyDirectoryRoles(IDirectorySource source, IAgencySnaps
         var coachGroups = snapshot.Agencies.SelectMany(a => a.CoachGroupIds.Select(g => (Group: g, Agency: a.Id))).ToLookup(x => x.Group, x => x.Agency, StringComparer.OrdinalIgnoreCase);
         var adminGroups = snapshot.Agencies.SelectMany(a => a.AdminGroupIds.Select(g => (Group: g, Agency: a.Id))).ToLookup(x => x.Group, x => x.Agency, StringComparer.OrdinalIgnoreCase);
         if (coachGroups.Count == 0 && adminGroups.Count == 0)
-            return Remember(user, new DirectoryRoles(coachByName.Order().ToList(), adminByName.Order().ToList()), now);
+            return Remember(user, Of(coachByName, adminByName), now);
         try
         {
             var tenant = string.IsNullOrWhiteSpace(user.TenantId) ? source.DefaultTenantId ?? "" : user.TenantId;
             var groups = (await source.GetGroupIdsAsync(tenant, [user.AadObjectId], cancellationToken)).GetValueOrDefault(user.AadObjectId) ?? new HashSet<string>();
-            return Remember(user, new DirectoryRoles(
-                groups.SelectMany(g => coachGroups[g]).Concat(coachByName).Distinct().Order().ToList(),
-                groups.SelectMany(g => adminGroups[g]).Concat(adminByName).Distinct().Order().ToList()), now);
+            return Remember(user, Of(groups.SelectMany(g => coachGroups[g]).Concat(coachByName), groups.SelectMany(g => adminGroups[g]).Concat(adminByName)), now);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Fail closed for the groups; people named directly keep their roles.
             logger.LogWarning("Role lookup of user {ObjectId} failed ({Error}); only directly named roles granted", user.AadObjectId, e.GetType().Name);
-            return new DirectoryRoles(coachByName.Order().ToList(), adminByName.Order().ToList());
+            return Of(coachByName, adminByName);
         }
+    }
+
+    private static DirectoryRoles Of(IEnumerable<string> coachOf, IEnumerable<string> adminOf)
+    {
+        var coach = coachOf.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        var admin = adminOf.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        return coach.Count == 0 && admin.Count == 0 ? DirectoryRoles.None : new DirectoryRoles(coach, admin);
     }
 
     private DirectoryRoles Remember(UserKey user, DirectoryRoles roles, DateTimeOffset now)

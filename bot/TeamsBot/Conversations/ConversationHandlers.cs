@@ -20,9 +20,9 @@ internal sealed class ConversationReferenceMiddleware(ConversationStore store, I
         {
             await store.RecordAsync(activity, installed, cancellationToken);
         }
-        catch (Microsoft.EntityFrameworkCore.DbUpdateException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A reference that cannot be stored must not cost the user their answer.
+            // A reference that cannot be stored (constraint, database busy or down) must not cost the user their answer.
             logger.LogWarning("Conversation reference not stored ({Error}); turn continues", e.InnerException?.GetType().Name ?? e.GetType().Name);
         }
         await next();

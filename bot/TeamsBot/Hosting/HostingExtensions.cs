@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using TeamsBot.Protocol.Hosting;
 
 namespace TeamsBot;
 
@@ -13,9 +14,13 @@ public static class HostingExtensions
         return app;
     }
 
-    /// <summary>Builds and runs the app; invalid configuration stops it at startup with one line per problem (exit code 2).</summary>
-    public static async Task<int> RunWithConfigurationCheckAsync(Func<WebApplication> build)
+    /// <summary>
+    /// Builds and runs the app. Invalid configuration and conflicting bot routes stop it at startup with one line per problem
+    /// on <paramref name="errors"/> (standard error by default) and exit code 2.
+    /// </summary>
+    public static async Task<int> RunWithConfigurationCheckAsync(Func<WebApplication> build, TextWriter? errors = null)
     {
+        errors ??= Console.Error;
         try
         {
             await using var app = build();
@@ -25,7 +30,12 @@ public static class HostingExtensions
         catch (OptionsValidationException e)
         {
             foreach (var failure in e.Failures.SelectMany(f => f.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-                await Console.Error.WriteLineAsync($"Configuration error: {failure}");
+                await errors.WriteLineAsync($"Configuration error: {failure}");
+            return 2;
+        }
+        catch (BotRouteConflictException e)
+        {
+            await errors.WriteLineAsync($"Configuration error: {e.Message}");
             return 2;
         }
     }

@@ -105,7 +105,7 @@ internal sealed class ProcessedActivitiesCleanupJob(IDbContextFactory<TeamsBotDb
 /// </summary>
 internal sealed class PostgresTenantBudgetStore(NpgsqlDataSource database) : ITenantBudgetStore
 {
-    public async ValueTask<int> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken)
+    public async ValueTask<TenantPermits> ClaimAsync(string tenantId, long window, int wanted, int limit, CancellationToken cancellationToken)
     {
         // In ON CONFLICT DO UPDATE every SET expression reads the old row, so last_grant is this claim's share.
         await using var command = database.CreateCommand("""
@@ -117,14 +117,14 @@ internal sealed class PostgresTenantBudgetStore(NpgsqlDataSource database) : ITe
                 granted = CASE WHEN b.window_index = $2 THEN b.granted ELSE 0 END
                           + GREATEST(0, LEAST($3, $4 - CASE WHEN b.window_index = $2 THEN b.granted ELSE 0 END))
             WHERE b.window_index <= $2
-            RETURNING last_grant
+            RETURNING granted - last_grant, last_grant
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = window });
         command.Parameters.Add(new NpgsqlParameter { Value = wanted });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        var granted = await command.ExecuteScalarAsync(cancellationToken);
-        return granted is int n ? n : 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new TenantPermits(reader.GetInt32(0), reader.GetInt32(1)) : default;
     }
 
     public async ValueTask<TenantThrottle?> GetThrottleAsync(string tenantId, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TeamsBot.Protocol.Connector;
@@ -24,11 +25,12 @@ public static class StorageExtensions
                 "ConnectionStrings:TeamsBot is required for Storage:Provider=Postgres.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IDbContextFactory<TeamsBotDbContext>, TeamsBotDbContextFactory>();
+        // PostgreSQL: one connection pool per replica for EF Core and the shared-state statements alike.
+        builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(PostgresConnectionString(sp.GetRequiredService<IConfiguration>(), DefaultPoolSize)));
         builder.Services.AddHostedService<DatabaseInitializer>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         if (IsPostgres(builder.Configuration))
         {
-            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(ConnectionString(builder.Configuration)));
             builder.Services.AddSingleton<IActivityDeduplicator, PostgresActivityDeduplicator>();
             builder.Services.AddSingleton<ITenantBudgetStore, PostgresTenantBudgetStore>();
             builder.Services.AddRecurringJob<ProcessedActivitiesCleanupJob>("storage.processed-activities-cleanup",
@@ -41,6 +43,17 @@ public static class StorageExtensions
     /// <summary><c>Storage:Provider=Postgres</c>: replicas share one PostgreSQL database.</summary>
     public static bool IsPostgres(IConfiguration configuration) => configuration[$"{StorageOptions.Section}:Provider"] == "Postgres";
 
+    /// <summary>Connections one replica holds at most when the connection string does not say (PostgreSQL allows 100 in all by default).</summary>
+    public const int DefaultPoolSize = 30;
+
+    /// <summary>The PostgreSQL connection string with a pool bound, unless it sets <c>Maximum Pool Size</c> itself.</summary>
+    public static string PostgresConnectionString(IConfiguration configuration, int defaultPoolSize)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString(configuration));
+        if (!ConnectionString(configuration).Contains("Pool Size", StringComparison.OrdinalIgnoreCase)) builder.MaxPoolSize = defaultPoolSize;
+        return builder.ConnectionString;
+    }
+
     /// <summary><c>ConnectionStrings:TeamsBot</c>, or the default SQLite file.</summary>
     public static string ConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } connection ? connection : DefaultSqlite;
@@ -49,10 +62,44 @@ public static class StorageExtensions
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var db = await services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync(cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            await MigratePostgresAsync(db, services.GetRequiredService<NpgsqlDataSource>(), cancellationToken);
+            return;
+        }
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken); // readers don't wait for writers
     }
+
+    /// <summary>
+    /// Replicas start together: the database is created by whichever gets there first, and migrations run one replica at a
+    /// time under a PostgreSQL advisory lock (the others then find nothing left to do).
+    /// </summary>
+    private static async Task MigratePostgresAsync(TeamsBotDbContext db, NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<Microsoft.EntityFrameworkCore.Storage.IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try { await creator.CreateAsync(cancellationToken); }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation) { }
+        }
+        await using var lockConnection = await database.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", lockConnection))
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockKey})", lockConnection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    // Any constant shared by all replicas; "TeamsBot" in ASCII.
+    private const long MigrationLockKey = 0x5465616D73426F74;
 }
 
 /// <summary>Creates the provider's context; the options are built once.</summary>
@@ -60,12 +107,12 @@ internal sealed class TeamsBotDbContextFactory : IDbContextFactory<TeamsBotDbCon
 {
     private readonly Func<TeamsBotDbContext> _create;
 
-    public TeamsBotDbContextFactory(IOptions<StorageOptions> options, IConfiguration configuration)
+    public TeamsBotDbContextFactory(IOptions<StorageOptions> options, IConfiguration configuration, IServiceProvider services)
     {
         var connection = StorageExtensions.ConnectionString(configuration);
         if (options.Value.Provider == "Postgres")
         {
-            var pg = new DbContextOptionsBuilder<PostgresTeamsBotDbContext>().UseNpgsql(connection).Options;
+            var pg = new DbContextOptionsBuilder<PostgresTeamsBotDbContext>().UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()).Options;
             _create = () => new PostgresTeamsBotDbContext(pg);
         }
         else

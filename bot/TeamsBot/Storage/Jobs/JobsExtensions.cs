@@ -76,7 +76,10 @@ public static class JobsExtensions
 
         var jobs = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         var postgres = StorageExtensions.IsPostgres(builder.Configuration);
-        var connection = StorageExtensions.ConnectionString(builder.Configuration);
+        // The scheduler keeps its own small pool: a thread per running job and its polling.
+        var connection = postgres
+            ? StorageExtensions.PostgresConnectionString(builder.Configuration, jobs.MaxConcurrency + 4)
+            : StorageExtensions.ConnectionString(builder.Configuration);
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s =>
