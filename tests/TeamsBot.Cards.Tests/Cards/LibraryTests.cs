@@ -182,3 +182,19 @@ public sealed class LibraryTests
         }
     }
 }
+
+public sealed class RefreshLimitTests
+{
+    [Fact]
+    public void A_hackathon_invite_refreshes_for_at_most_60_people_as_Teams_allows()
+    {
+        var start = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        EventInviteCardData Invite(int people) => new("ev-1", EventKind.Hackathon, "Benefits hackathon", "Two days.", start, start.AddDays(1),
+            "GSA HQ", "Accenture", 100, 10, RefreshUserIds: Enumerable.Range(1, people).Select(i => $"29:u{i}").ToList());
+
+        var card = new CardLibrary().Bind(Invite(60));
+        Assert.Equal(60, card.GetProperty("refresh").GetProperty("userIds").GetArrayLength());
+        Assert.Equal("rsvp.refresh", card.GetProperty("refresh").GetProperty("action").GetProperty("verb").GetString());
+        Assert.Throws<ArgumentException>(() => Invite(61));
+    }
+}

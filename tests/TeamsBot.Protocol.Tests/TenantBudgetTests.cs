@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using TeamsBot.Protocol.Connector;
+using TeamsBot.Protocol.Hosting;
+
+namespace TeamsBot.Protocol.Tests;
+
+public class TenantBudgetTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    private static TenantSendBudget Budget(double rate, ITenantBudgetStore? store = null) =>
+        new(store ?? new InMemoryTenantBudgetStore(), Options.Create(new ConnectorResilienceOptions { TenantRequestsPerSecond = rate, MaxDelay = TimeSpan.FromSeconds(60) }), TimeProvider.System);
+
+    [Fact]
+    public void A_429_halves_the_rate_once_per_burst_never_below_the_floor_and_it_climbs_back_by_one_per_second()
+    {
+        var first = TenantThrottle.AfterThrottled(null, T0, TimeSpan.FromSeconds(3), max: 50, min: 1, recoveryPerSecond: 1);
+        Assert.Equal((25.0, T0.AddSeconds(3)), (first.RateAt(T0, 50, 1), first.BlockedUntil));
+        // The other in-flight requests of the same burst get 429s too: one decrease, the longest block.
+        var sameBurst = TenantThrottle.AfterThrottled(first, T0.AddMilliseconds(300), TimeSpan.FromSeconds(5), 50, 1, 1);
+        Assert.Equal((25.0, T0.AddMilliseconds(5300)), (sameBurst.RateAt(T0.AddMilliseconds(300), 50, 1) - 0.3, sameBurst.BlockedUntil));
+        // Additive increase: +1 request/s each second, back to the configured rate.
+        Assert.Equal(35, first.RateAt(T0.AddSeconds(10), 50, 1), 3);
+        Assert.Equal(50, first.RateAt(T0.AddMinutes(5), 50, 1));
+        // Repeated 429s a second apart: 25, 12.5, 6.25 … never below the floor.
+        var throttle = first;
+        for (var i = 1; i <= 10; i++) throttle = TenantThrottle.AfterThrottled(throttle, T0.AddSeconds(i * 1.01), null, 50, 1, 0.001);
+        Assert.Equal(1, throttle.RateAfterDecrease);
+    }
+
+    [Theory]
+    [InlineData(50, 100)]
+    [InlineData(2.5, 5)]
+    [InlineData(0.5, 1)]
+    public void Windows_spread_a_fractional_rate_evenly(double rate, int expectedInTwoSeconds)
+    {
+        var start = 8_000_000_000L; // a window index of our era
+        var permits = Enumerable.Range(0, 10).Select(i => TenantSendBudget.PermitsOf(start + i, rate)).ToList();
+        Assert.Equal(expectedInTwoSeconds, permits.Sum());
+        Assert.True(permits.Max() - permits.Min() <= 1);
+    }
+
+    [Fact]
+    public async Task Many_concurrent_senders_of_one_tenant_get_the_configured_rate_and_no_more()
+    {
+        var budget = Budget(25);
+        var released = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2.2));
+        var started = Stopwatch.GetTimestamp();
+        // Task.Run: off xunit's limited synchronization context, as in the app (which has none).
+        await Task.Run(() => Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await budget.AcquireAsync("tenant-1", cts.Token);
+                    released.Enqueue(Stopwatch.GetTimestamp());
+                }
+            }
+            catch (OperationCanceledException) { }
+        })));
+        var times = released.Select(t => Stopwatch.GetElapsedTime(started, t).TotalSeconds).Order().ToList();
+        var achieved = (times.Count - 1) / (times[^1] - times[0]);
+        Assert.InRange(achieved / 25, 0.9, 1.1);
+    }
+
+    [Fact]
+    public async Task Retry_After_blocks_only_its_tenant()
+    {
+        var budget = Budget(50);
+        await budget.AcquireAsync("slow-tenant", default);
+        await budget.ThrottledAsync("slow-tenant", TimeSpan.FromSeconds(1), default);
+
+        var other = Stopwatch.StartNew();
+        for (var i = 0; i < 5; i++) await budget.AcquireAsync("busy-tenant", default);
+        Assert.True(other.Elapsed < TimeSpan.FromMilliseconds(600), $"other tenant waited {other.Elapsed}");
+
+        var throttled = Stopwatch.StartNew();
+        await budget.AcquireAsync("slow-tenant", default);
+        Assert.True(throttled.Elapsed >= TimeSpan.FromMilliseconds(900), $"throttled tenant waited only {throttled.Elapsed}");
+        Assert.InRange(await budget.CurrentRateAsync("slow-tenant", default), 25, 27); // halved, then +1/s
+        Assert.Equal(50, await budget.CurrentRateAsync("busy-tenant", default));
+    }
+}
