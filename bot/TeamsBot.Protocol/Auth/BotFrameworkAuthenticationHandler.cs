@@ -1,8 +1,6 @@
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace TeamsBot.Protocol.Auth;
 
@@ -10,29 +8,50 @@ namespace TeamsBot.Protocol.Auth;
 /// The <see cref="BotClaims.Scheme"/> authentication scheme: the channel's bearer token, validated by
 /// <see cref="ChannelTokenValidator"/>. Failures challenge with a bare 401 (no body, no detail an attacker could use);
 /// the endpoint then checks the principal's <c>serviceurl</c> and endorsements against the parsed activity.
+/// A plain <see cref="IAuthenticationHandler"/> rather than <c>AuthenticationHandler&lt;T&gt;</c>: it runs on every
+/// activity, and the base class would create a logger and read options per request.
 /// </summary>
-internal sealed partial class BotFrameworkAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggerFactory, UrlEncoder encoder, ChannelTokenValidator validator)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+internal sealed partial class BotFrameworkAuthenticationHandler(ChannelTokenValidator validator, ILogger<BotFrameworkAuthenticationHandler> logger)
+    : IAuthenticationHandler
 {
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    private HttpContext _context = null!;
+    private AuthenticationScheme _scheme = null!;
+    private Task<AuthenticateResult>? _result;
+
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
-        var request = Context.Request;
-        var forwarded = request.Headers.ContainsKey("Forwarded") || request.Headers.Keys.Any(k => k.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase));
-        var result = await validator.ValidateTokenAsync(request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null,
-            Context.Connection.RemoteIpAddress, forwarded, Context.RequestAborted).ConfigureAwait(false);
-        if (result.Principal is null)
-        {
-            LogRejected(Logger, result.Reason ?? "invalid token");
-            return AuthenticateResult.Fail(result.Reason ?? "invalid token");
-        }
-        return AuthenticateResult.Success(new AuthenticationTicket(result.Principal, Scheme.Name));
+        _scheme = scheme;
+        _context = context;
+        return Task.CompletedTask;
     }
 
-    // A bare 401: the default challenge would add a WWW-Authenticate header naming the scheme; Teams needs none.
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    /// <summary>Validated once per request however often it is asked.</summary>
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= ValidateAsync();
+
+    private async Task<AuthenticateResult> ValidateAsync()
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        var request = _context.Request;
+        var forwarded = request.Headers.ContainsKey("Forwarded") || request.Headers.Keys.Any(k => k.StartsWith("X-Forwarded-", StringComparison.OrdinalIgnoreCase));
+        var header = request.Headers.Authorization.ToString();
+        var result = await validator.ValidateTokenAsync(header.Length > 0 ? header : null, _context.Connection.RemoteIpAddress, forwarded, _context.RequestAborted).ConfigureAwait(false);
+        if (result.Principal is null)
+        {
+            LogRejected(logger, result.Reason ?? "invalid token");
+            return AuthenticateResult.Fail(result.Reason ?? "invalid token");
+        }
+        return AuthenticateResult.Success(new AuthenticationTicket(result.Principal, _scheme.Name));
+    }
+
+    // A bare 401: no WWW-Authenticate detail, no body.
+    public Task ChallengeAsync(AuthenticationProperties? properties)
+    {
+        _context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Task.CompletedTask;
+    }
+
+    public Task ForbidAsync(AuthenticationProperties? properties)
+    {
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
         return Task.CompletedTask;
     }
 

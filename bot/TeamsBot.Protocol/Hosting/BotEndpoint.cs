@@ -1,6 +1,7 @@
 using Activity = TeamsBot.Protocol.Activities.Activity;
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,13 +40,16 @@ public sealed partial class BotEndpoint(
     public async Task<IResult> HandleAsync(HttpContext http)
     {
         var (status, result, type) = await HandleCoreAsync(http);
-        telemetry.ActivitiesReceived.Add(1, new("type", type), new("status", status));
+        telemetry.ActivitiesReceived.Add(1, new("type", type), new("status", BotTelemetry.Status(status)));
         return result;
     }
 
     private async Task<(int Status, IResult Result, string Type)> HandleCoreAsync(HttpContext http)
     {
         var cancellationToken = http.RequestAborted;
+        // The scheme, not a policy: authorization middleware adds nothing here and would cost every activity.
+        var authentication = await http.AuthenticateAsync(BotClaims.Scheme);
+        if (!authentication.Succeeded) return (StatusCodes.Status401Unauthorized, Results.StatusCode(StatusCodes.Status401Unauthorized), "unauthenticated");
         var body = await ReadBodyAsync(http.Request, cancellationToken);
         if (body is null) return Problem(StatusCodes.Status413PayloadTooLarge, $"The body is larger than {_options.MaxRequestBodyBytes} bytes.");
 
@@ -53,7 +57,7 @@ public sealed partial class BotEndpoint(
         if (activity is null) return Problem(StatusCodes.Status400BadRequest, error!);
         var type = TypeTag(activity);
 
-        var auth = validator.CheckActivity(http.User, activity);
+        var auth = validator.CheckActivity(authentication.Principal, activity);
         if (!auth.Succeeded)
         {
             LogRejected(logger, auth.Reason ?? "");
@@ -152,7 +156,7 @@ public sealed partial class BotEndpoint(
     {
         var started = Stopwatch.GetTimestamp();
         var type = TypeTag(activity);
-        using var span = BotTelemetry.Source.StartActivity($"turn {type}");
+        using var span = BotTelemetry.Source.HasListeners() ? BotTelemetry.Source.StartActivity("turn " + type) : null;
         span?.SetTag("teamsbot.activity.type", type);
         span?.SetTag("teamsbot.route", route?.Description ?? "none");
         var outcome = "ok";

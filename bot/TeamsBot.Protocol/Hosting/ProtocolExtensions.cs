@@ -72,10 +72,12 @@ public static class ProtocolExtensions
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
         services.AddHttpClient(nameof(MsalConnectorTokenProvider));
         services.AddSingleton<ChannelTokenValidator>();
-        // The channel's JWT as an authentication scheme; /api/messages requires it (policy of the same name).
-        services.AddRouting();
-        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, BotFrameworkAuthenticationHandler>(BotClaims.Scheme, null);
-        services.AddAuthorizationBuilder().AddPolicy(BotClaims.Scheme, p => p.AddAuthenticationSchemes(BotClaims.Scheme).RequireAuthenticatedUser());
+        // The channel's JWT as an authentication scheme that /api/messages authenticates with. It must never become the
+        // default scheme (ASP.NET Core makes a lone scheme the default): health probes and other routes would then run
+        // channel token validation, and log each as a rejected activity.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
+        services.AddTransient<BotFrameworkAuthenticationHandler>(); // resolved per request without reflection
+        services.AddAuthentication(o => o.AddScheme<BotFrameworkAuthenticationHandler>(BotClaims.Scheme, "Bot Framework channel"));
         services.TryAddSingleton<IConnectorTokenProvider, MsalConnectorTokenProvider>();
         services.AddSingleton<TrustedServiceUrls>();
         services.AddSingleton<ConversationPacer>();
@@ -155,7 +157,6 @@ public static class ProtocolExtensions
                             + "and replies only to loopback serviceUrls. Set Bot:AppId and Bot:AppPassword before exposing this bot.");
         }
         endpoints.MapPost(MessagesPath, (HttpContext http, BotEndpoint endpoint) => endpoint.HandleAsync(http))
-            .RequireAuthorization(BotClaims.Scheme)
             .DisableAntiforgery();
         return endpoints;
     }

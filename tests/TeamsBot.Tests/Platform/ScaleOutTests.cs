@@ -32,9 +32,18 @@ public sealed class ScaleOutTests
     /// <summary>Starts two replicas at the same time (both migrate and join the job cluster concurrently).</summary>
     private static async Task<(RunningBot A, RunningBot B)> StartPairAsync(Dictionary<string, string> environment)
     {
-        var a = RunningBot.StartAsync(environment);
-        var b = RunningBot.StartAsync(environment);
-        return (await a, await b);
+        var starting = new[] { RunningBot.StartAsync(environment), RunningBot.StartAsync(environment) };
+        try
+        {
+            var bots = await Task.WhenAll(starting);
+            return (bots[0], bots[1]);
+        }
+        catch
+        {
+            // Never leave a replica running after a failed start.
+            foreach (var start in starting.Where(s => s.IsCompletedSuccessfully)) await start.Result.DisposeAsync();
+            throw;
+        }
     }
 
     private static Task<HttpResponseMessage> SendAsync(RunningBot bot, Activity activity) =>
