@@ -13,8 +13,7 @@ public static class ConversationsExtensions
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddCardLibrary();
         builder.Services.AddSingleton<WelcomeMessages>();
-        builder.Services.AddSingleton<ProactiveMessenger>();
-        builder.Services.AddSingleton<IProactiveMessenger>(sp => sp.GetRequiredService<ProactiveMessenger>());
+        builder.Services.AddSingleton<IProactiveMessenger, ProactiveMessenger>();
         builder.Services.AddTurnMiddleware<ConversationReferenceMiddleware>();
         builder.Services.AddHostedService<TrustStoredServiceUrls>();
         builder.Services.AddBotRoutes(routes => routes

@@ -14,6 +14,13 @@ public interface IProactiveMessenger
     /// Teams id but has no chat yet. Null when the user cannot be reached (bot not installed for them).
     /// </summary>
     Task<ResourceResponse?> SendToUserAsync(string tenantId, string aadObjectId, Activity activity, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens (or reopens) a 1:1 chat between the bot (<paramref name="botId"/>, <c>28:…</c>) and a user (their Teams id
+    /// <c>29:…</c>, or their Entra object id when the app is installed for them) and posts <paramref name="activity"/> as its
+    /// first message, in one request.
+    /// </summary>
+    Task<ConversationResourceResponse> CreatePersonalConversationAsync(string serviceUrl, string botId, string userId, string tenantId, Activity activity, CancellationToken cancellationToken);
 }
 
 internal sealed class ProactiveMessenger(ConversationStore store, IConnectorClient connector) : IProactiveMessenger
@@ -28,7 +35,6 @@ internal sealed class ProactiveMessenger(ConversationStore store, IConnectorClie
         return await SendToConversationAsync(personal, activity, cancellationToken);
     }
 
-    /// <summary>Opens (or reopens) a 1:1 chat with a Teams user id and posts the first message in it.</summary>
     public async Task<ConversationResourceResponse> CreatePersonalConversationAsync(string serviceUrl, string botId, string userId, string tenantId, Activity activity, CancellationToken cancellationToken) =>
         await connector.CreateConversationAsync(serviceUrl, new ConversationParameters
         {

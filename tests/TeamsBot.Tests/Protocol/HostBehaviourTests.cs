@@ -207,7 +207,7 @@ public class HostBehaviourTests : IAsyncLifetime
     public async Task Proactive_one_to_one_conversation_is_created_with_the_tenant()
     {
         await _bot.SendAsync(Message("help")); // makes the fake connector's serviceUrl trusted
-        var messenger = _bot.Services.GetRequiredService<ProactiveMessenger>();
+        var messenger = _bot.Services.GetRequiredService<IProactiveMessenger>();
         var created = await messenger.CreatePersonalConversationAsync(_connector.ServiceUrl, TestActivities.BotId, "29:new-user", TestActivities.TenantId,
             Activity.Message("Workshop tomorrow at 10:00"), default);
         Assert.StartsWith("a:conversation-", created.Id);

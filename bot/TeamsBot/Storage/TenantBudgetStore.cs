@@ -1,22 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Npgsql;
-using Quartz;
-using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Connector;
-using TeamsBot.Protocol.Hosting;
 
 namespace TeamsBot.Storage;
 
-// What replicas share on PostgreSQL: which activities were processed, and each tenant's send budget. Hot paths use one
-// SQL statement each on a pooled NpgsqlDataSource; EF Core maps the tables so migrations create them on both providers.
-
-/// <summary>An activity some replica began to process (hash of channel, conversation and activity id).</summary>
-public sealed class ProcessedActivity
-{
-    public required string Key { get; set; }
-    public DateTimeOffset SeenAt { get; set; }
-}
+// The per-tenant send budget shared by replicas on PostgreSQL (SQLite keeps the protocol's in-memory store).
 
 /// <summary>The share of a tenant's current budget window already granted to replicas.</summary>
 public sealed class TenantBudgetWindow
@@ -36,17 +25,8 @@ public sealed class TenantBudgetThrottle
     public DateTimeOffset BlockedUntil { get; set; }
 }
 
-internal sealed class SharedStateConfiguration : IEntityTypeConfiguration<ProcessedActivity>, IEntityTypeConfiguration<TenantBudgetWindow>, IEntityTypeConfiguration<TenantBudgetThrottle>
+internal sealed class TenantBudgetConfiguration : IEntityTypeConfiguration<TenantBudgetWindow>, IEntityTypeConfiguration<TenantBudgetThrottle>
 {
-    public void Configure(EntityTypeBuilder<ProcessedActivity> e)
-    {
-        e.ToTable("processed_activities");
-        e.HasKey(a => a.Key);
-        e.Property(a => a.Key).HasColumnName("key").HasMaxLength(64);
-        e.Property(a => a.SeenAt).HasColumnName("seen_at");
-        e.HasIndex(a => a.SeenAt);
-    }
-
     public void Configure(EntityTypeBuilder<TenantBudgetWindow> e)
     {
         e.ToTable("connector_tenant_budget");
@@ -65,37 +45,6 @@ internal sealed class SharedStateConfiguration : IEntityTypeConfiguration<Proces
         e.Property(t => t.RateAfterDecrease).HasColumnName("rate_after_decrease");
         e.Property(t => t.DecreasedAt).HasColumnName("decreased_at");
         e.Property(t => t.BlockedUntil).HasColumnName("blocked_until");
-    }
-}
-
-/// <summary>Redeliveries are recognised by every replica: the first to insert the activity's key processes it.</summary>
-internal sealed class PostgresActivityDeduplicator(NpgsqlDataSource database, TimeProvider time) : IActivityDeduplicator
-{
-    public async ValueTask<bool> TryBeginAsync(Activity activity, CancellationToken cancellationToken)
-    {
-        if (IActivityDeduplicator.KeyOf(activity) is not { } key) return true;
-        var now = time.GetUtcNow();
-        await using var command = database.CreateCommand(
-            "INSERT INTO processed_activities (key, seen_at) VALUES ($1, $2) " +
-            "ON CONFLICT (key) DO UPDATE SET seen_at = EXCLUDED.seen_at WHERE processed_activities.seen_at < $3");
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(key) });
-        command.Parameters.Add(new NpgsqlParameter { Value = now });
-        command.Parameters.Add(new NpgsqlParameter { Value = now - IActivityDeduplicator.Window });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    internal static string Hash(string key) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
-}
-
-/// <summary>Forgets processed activities once redeliveries can no longer come.</summary>
-[DisallowConcurrentExecution]
-internal sealed class ProcessedActivitiesCleanupJob(IDbContextFactory<TeamsBotDbContext> db, TimeProvider time) : IJob
-{
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
-    {
-        var cutoff = time.GetUtcNow() - IActivityDeduplicator.Window;
-        await using var ctx = await db.CreateDbContextAsync(cancellationToken);
-        await ctx.Set<ProcessedActivity>().Where(a => a.SeenAt < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
 }
 
