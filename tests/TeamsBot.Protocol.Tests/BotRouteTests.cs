@@ -132,10 +132,13 @@ public class BotRouteTests
     }
 
     [Fact]
-    public void The_same_slice_registered_twice_adds_nothing()
+    public void The_same_slice_registered_twice_adds_nothing_and_keeps_its_role()
     {
-        var (table, _) = Build(r => r.OnCommand<Help>("help"), r => r.OnCommand<Help>("help"));
-        Assert.Single(table.Routes);
+        var (table, _) = Build(r => r.OnCommand<Help>("help").RequireRole("Coach"), r => r.OnCommand<Help>("help").RequireRole("Coach"));
+        Assert.Equal("Coach", Assert.Single(table.Routes).RequiredRole);
+        // The same handler with another set of verbs is a mistake, not a silent drop of the new one.
+        var e = Assert.Throws<BotRouteConflictException>(() => Build(r => r.OnCardAction<Rsvp, RsvpData>("x"), r => r.OnCardAction<Rsvp, RsvpData>("x", "y")));
+        Assert.Contains("Rsvp is registered twice", e.Message);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Moq;
 using Microsoft.Extensions.Options;
 using TeamsBot.Protocol.Connector;
 using TeamsBot.Protocol.Hosting;
@@ -10,7 +11,8 @@ public class TenantBudgetTests
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
     private static TenantSendBudget Budget(double rate, ITenantBudgetStore? store = null) =>
-        new(store ?? new InMemoryTenantBudgetStore(), Options.Create(new ConnectorResilienceOptions { TenantRequestsPerSecond = rate, MaxDelay = TimeSpan.FromSeconds(60) }), TimeProvider.System);
+        new(store ?? new InMemoryTenantBudgetStore(), Options.Create(new ConnectorResilienceOptions { TenantRequestsPerSecond = rate, MaxDelay = TimeSpan.FromSeconds(60) }), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<TenantSendBudget>.Instance);
 
     [Fact]
     public void A_429_halves_the_rate_once_per_burst_never_below_the_floor_and_it_climbs_back_by_one_per_second()
@@ -44,6 +46,9 @@ public class TenantBudgetTests
     [Fact]
     public async Task Many_concurrent_senders_of_one_tenant_get_the_configured_rate_and_no_more()
     {
+        // The test host keeps its few pool threads busy at times; a stalled timer callback would read as a slow budget.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
         var budget = Budget(25);
         var released = new System.Collections.Concurrent.ConcurrentQueue<long>();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2.2));
@@ -82,5 +87,24 @@ public class TenantBudgetTests
         Assert.True(throttled.Elapsed >= TimeSpan.FromMilliseconds(900), $"throttled tenant waited only {throttled.Elapsed}");
         Assert.InRange(await budget.CurrentRateAsync("slow-tenant", default), 25, 27); // halved, then +1/s
         Assert.Equal(50, await budget.CurrentRateAsync("busy-tenant", default));
+    }
+
+    [Fact]
+    public async Task When_the_shared_store_fails_the_replica_keeps_sending_on_its_own_budget()
+    {
+        var broken = new Moq.Mock<ITenantBudgetStore>();
+        broken.Setup(s => s.ClaimAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<long>(), Moq.It.IsAny<int>(), Moq.It.IsAny<int>(), Moq.It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("database down"));
+        broken.Setup(s => s.GetThrottleAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<CancellationToken>())).ThrowsAsync(new InvalidOperationException("database down"));
+        broken.Setup(s => s.UpdateThrottleAsync(Moq.It.IsAny<string>(), Moq.It.IsAny<Func<TenantThrottle?, TenantThrottle>>(), Moq.It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("database down"));
+        var budget = Budget(50, broken.Object);
+
+        var elapsed = Stopwatch.StartNew();
+        for (var i = 0; i < 5; i++) await budget.AcquireAsync("tenant-1", default);
+        await budget.ThrottledAsync("tenant-1", TimeSpan.FromMilliseconds(300), default); // recorded locally
+        await budget.AcquireAsync("tenant-1", default);
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(2), $"took {elapsed.Elapsed}");
+        Assert.Equal(25, await budget.CurrentRateAsync("tenant-1", default), 0);
     }
 }

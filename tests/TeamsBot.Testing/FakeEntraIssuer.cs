@@ -68,6 +68,7 @@ public sealed class FakeEntraIssuer : IAsyncDisposable
             ["name"] = spec.Name,
             ["ver"] = "2.0",
         };
+        if (!spec.IdToken) claims["azp"] = spec.ClientAppId; // access tokens name the client they were issued to
         if (spec.Roles.Count > 0) claims["roles"] = spec.Roles.ToArray();
         return _handler.CreateToken(new SecurityTokenDescriptor
         {
@@ -98,4 +99,8 @@ public sealed record EntraTokenSpec
     public bool SignWithUnknownKey { get; init; }
     public string ObjectId { get; init; } = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
     public string Name { get; init; } = "Casey Coach";
+    /// <summary>The calling client (a script's or tool's app registration).</summary>
+    public string ClientAppId { get; init; } = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+    /// <summary>Shape it as an ID token (no <c>azp</c>): what a tab's sign-in yields, not an API access token.</summary>
+    public bool IdToken { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TeamsBot.Protocol.Hosting;
 
@@ -94,7 +95,7 @@ public sealed class InMemoryTenantBudgetStore : ITenantBudgetStore
 /// and an idle replica takes nothing. A 429 lowers that tenant's rate and blocks it for <c>Retry-After</c>; other tenants
 /// are not slowed.
 /// </summary>
-public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<ConnectorResilienceOptions> options, TimeProvider time)
+public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<ConnectorResilienceOptions> options, TimeProvider time, ILogger<TenantSendBudget> logger)
 {
     /// <summary>Permits are granted per window of this length (a second's budget spread over five windows, so no burst doubles at a boundary).</summary>
     public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
@@ -104,6 +105,9 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
 
     private readonly ConcurrentDictionary<string, TenantQueue> _tenants = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConnectorResilienceOptions _options = options.Value;
+    // While the shared store cannot answer (database down), this replica budgets alone rather than stop sending.
+    private readonly InMemoryTenantBudgetStore _fallback = new();
+    private long _lastStoreWarning;
 
     /// <summary>
     /// Waits for a permit to send one request to <paramref name="tenantId"/> (null: requests that name no tenant share one
@@ -128,6 +132,8 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
         {
             while (true)
             {
+                // A 429 since the last permit: permits claimed at the old rate are not spent.
+                if (Interlocked.Exchange(ref queue.Throttled, 0) == 1) queue.End = queue.Next;
                 var now = time.GetUtcNow();
                 var throttle = await ThrottleAsync(tenant, queue, now, cancellationToken).ConfigureAwait(false);
                 if (throttle is not null && throttle.BlockedUntil > now)
@@ -140,9 +146,10 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
                 {
                     var rate = throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
                     var limit = PermitsOf(window, rate);
+                    var wanted = Math.Clamp(Volatile.Read(ref queue.Waiting), 1, Math.Max(1, limit));
                     var permits = limit == 0 ? default
-                        : await store.ClaimAsync(tenant, window, Math.Clamp(Volatile.Read(ref queue.Waiting), 1, limit), limit, cancellationToken).ConfigureAwait(false);
-                    (queue.Window, queue.Limit, queue.Next, queue.End) = (window, limit, permits.First, permits.First + permits.Count);
+                        : await StoreAsync(s => s.ClaimAsync(tenant, window, wanted, limit, cancellationToken)).ConfigureAwait(false);
+                    (queue.Window, queue.Limit, queue.Next, queue.End) = (window, Math.Max(1, limit), permits.First, permits.First + permits.Count);
                     if (permits.Count == 0)
                     {
                         var nextWindow = StartOf(window + 1) - time.GetUtcNow();
@@ -176,28 +183,50 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
         var tenant = tenantId ?? "";
         var now = time.GetUtcNow();
         var bounded = retryAfter is { } r && r > _options.MaxDelay ? _options.MaxDelay : retryAfter;
-        var updated = await store.UpdateThrottleAsync(tenant, current => TenantThrottle.AfterThrottled(current, now, bounded,
-            _options.TenantRequestsPerSecond, _options.TenantMinRequestsPerSecond, _options.TenantRateRecoveryPerSecond), cancellationToken).ConfigureAwait(false);
+        var updated = await StoreAsync(s => s.UpdateThrottleAsync(tenant, current => TenantThrottle.AfterThrottled(current, now, bounded,
+            _options.TenantRequestsPerSecond, _options.TenantMinRequestsPerSecond, _options.TenantRateRecoveryPerSecond), cancellationToken)).ConfigureAwait(false);
         var queue = _tenants.GetOrAdd(tenant, _ => new TenantQueue());
-        queue.Throttle = (updated, now);
-        queue.End = queue.Next; // permits claimed at the old rate are not spent
+        queue.Throttle = new ThrottleView(Newer(queue.Throttle.State, updated), now);
+        Interlocked.Exchange(ref queue.Throttled, 1); // the holder of the gate drops its permits
     }
 
     /// <summary>The current rate of a tenant (for status and tests).</summary>
     public async ValueTask<double> CurrentRateAsync(string? tenantId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var throttle = await store.GetThrottleAsync(tenantId ?? "", cancellationToken).ConfigureAwait(false);
+        var throttle = await StoreAsync(s => s.GetThrottleAsync(tenantId ?? "", cancellationToken)).ConfigureAwait(false);
         return throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
     }
 
     private async ValueTask<TenantThrottle?> ThrottleAsync(string tenant, TenantQueue queue, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (cached, at) = queue.Throttle;
-        if (now - at < ThrottleRefresh) return cached;
-        var fresh = await store.GetThrottleAsync(tenant, cancellationToken).ConfigureAwait(false);
-        queue.Throttle = (fresh, now);
-        return fresh;
+        var cached = queue.Throttle;
+        if (now - cached.ReadAt < ThrottleRefresh) return cached.State;
+        var fresh = await StoreAsync(s => s.GetThrottleAsync(tenant, cancellationToken)).ConfigureAwait(false);
+        // A 429 recorded here while the read was on its way is newer than what the read returns.
+        var state = Newer(queue.Throttle.State, fresh);
+        queue.Throttle = new ThrottleView(state, now);
+        return state;
+    }
+
+    private static TenantThrottle? Newer(TenantThrottle? a, TenantThrottle? b) =>
+        a is null ? b : b is null ? a : (b.DecreasedAt >= a.DecreasedAt ? b : a) with { BlockedUntil = a.BlockedUntil > b.BlockedUntil ? a.BlockedUntil : b.BlockedUntil };
+
+    /// <summary>The shared store, or this replica's own while the shared one fails (logged at most once a minute).</summary>
+    private async ValueTask<T> StoreAsync<T>(Func<ITenantBudgetStore, ValueTask<T>> call)
+    {
+        try
+        {
+            return await call(store).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && store is not InMemoryTenantBudgetStore)
+        {
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _lastStoreWarning);
+            if (now - last > 60_000 && Interlocked.CompareExchange(ref _lastStoreWarning, now, last) == last)
+                logger.LogWarning("Shared tenant budget unavailable ({Error}); this replica budgets alone until it is back", e.GetType().Name);
+            return await call(_fallback).ConfigureAwait(false);
+        }
     }
 
     private static long WindowOf(DateTimeOffset at) => at.ToUnixTimeMilliseconds() / (long)Window.TotalMilliseconds;
@@ -211,15 +240,23 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
         return (int)(Math.Floor((window + 1) * perWindow) - Math.Floor(window * perWindow));
     }
 
+    private sealed record ThrottleView(TenantThrottle? State, DateTimeOffset ReadAt)
+    {
+        public static readonly ThrottleView None = new(null, DateTimeOffset.MinValue);
+    }
+
     private sealed class TenantQueue
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
         public int Waiting;
+        public int Throttled;
+        // Only the holder of Gate touches these.
         public long Window = -1;
         public int Limit = 1;
         public int Next;
         public int End;
-        public (TenantThrottle? State, DateTimeOffset At) Throttle = (null, DateTimeOffset.MinValue);
+        // Replaced whole, so readers never see half of one.
+        public volatile ThrottleView Throttle = ThrottleView.None;
     }
 }
 
@@ -234,7 +271,11 @@ internal sealed class TenantBudgetHandler(TenantSendBudget budget, Telemetry.Bot
         telemetry.BudgetWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(waitStarted).TotalSeconds);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
-            await budget.ThrottledAsync(tenant, ProtocolExtensions.RetryAfter(response), CancellationToken.None).ConfigureAwait(false);
+        {
+            // The 429 still reaches the retry strategy whatever happens to the bookkeeping.
+            try { await budget.ThrottledAsync(tenant, ProtocolExtensions.RetryAfter(response), CancellationToken.None).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException) { _ = e; }
+        }
         return response;
     }
 }

@@ -16,9 +16,15 @@ public interface IActivityDeduplicator
     /// <summary>True the first time an activity is seen; false for a redelivery. Activities without an id always pass.</summary>
     ValueTask<bool> TryBeginAsync(Activity activity, CancellationToken cancellationToken);
 
-    /// <summary>The identity of a delivery: channel, conversation and activity id (null when the activity has no id).</summary>
+    /// <summary>Its turn failed: a redelivery of the activity is processed again (the channel retries failures).</summary>
+    ValueTask ForgetAsync(Activity activity, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The identity of a delivery: channel, conversation, type and activity id (null when the activity has no id). The type
+    /// matters: an edit or delete of a message arrives with that message's id.
+    /// </summary>
     static string? KeyOf(Activity activity) =>
-        string.IsNullOrEmpty(activity.Id) ? null : $"{activity.ChannelId}|{activity.Conversation?.Id}|{activity.Id}";
+        string.IsNullOrEmpty(activity.Id) ? null : $"{activity.ChannelId}|{activity.Conversation?.Id}|{activity.Type?.ToLowerInvariant()}|{activity.Id}";
 }
 
 /// <summary>In-process de-duplication (SQLite: a single instance).</summary>
@@ -36,6 +42,12 @@ public sealed class InMemoryActivityDeduplicator(TimeProvider time) : IActivityD
             _seen.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = IActivityDeduplicator.Window });
             return ValueTask.FromResult(true);
         }
+    }
+
+    public ValueTask ForgetAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        if (IActivityDeduplicator.KeyOf(activity) is { } key) lock (_gate) _seen.Remove(key);
+        return ValueTask.CompletedTask;
     }
 
     public void Dispose() => _seen.Dispose();

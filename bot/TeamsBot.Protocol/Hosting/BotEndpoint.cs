@@ -83,6 +83,7 @@ public sealed partial class BotEndpoint(
 
         var route = routes.MatchTurn(activity, text);
         var turn = queue.Enqueue(ConversationKey(activity), () => RunTurnAsync(activity, text, route, correlationId));
+        _ = turn.ContinueWith(t => ForgetAsync(activity), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var finished = await Task.WhenAny(turn, Task.Delay(_options.ReplyDeadline, time, CancellationToken.None));
         if (finished != turn) return (StatusCodes.Status202Accepted, Results.Accepted(), type);
         return turn.IsFaulted ? ServerError(correlationId, type) : (StatusCodes.Status200OK, Results.Ok(), type);
@@ -102,34 +103,63 @@ public sealed partial class BotEndpoint(
         }
     }
 
+    /// <summary>A failed turn is forgotten, so the channel's redelivery is processed (on whichever replica gets it).</summary>
+    private async Task ForgetAsync(Activity activity)
+    {
+        try
+        {
+            await deduplicator.ForgetAsync(activity, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogDeduplicationFailed(logger, e.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Runs an invoke and answers in the HTTP reply. A Universal Action (<c>adaptiveCard/action</c>) always gets HTTP 200 with
+    /// an Adaptive Card invoke response, errors included, because that is what Teams shows: an unknown verb gets 400
+    /// <c>NotSupported</c>, a failure or a reply later than the deadline 500, a refused refresh (per-user view) 400 so the
+    /// card stays as it is.
+    /// </summary>
     private async Task<(int, IResult)> RunInvokeAsync(Activity activity, string text, InvokeRoute? route, string correlationId, CancellationToken cancellationToken)
     {
+        var cardAction = string.Equals(activity.Name, InvokeNames.AdaptiveCardAction, StringComparison.OrdinalIgnoreCase);
         try
         {
             var work = queue.Track(ExecuteAsync(activity, text, route, correlationId,
                 (services, context, ct) => route!.Run(services, context, ct),
-                (guard, context, role) => Task.FromResult(route!.IsCardAction
-                    ? InvokeResponse.From(AdaptiveCardInvokeResponse.Message(guard.ActionRefusal(context, role)))
-                    : new InvokeResponse(StatusCodes.Status403Forbidden))));
+                (guard, context, role) => Task.FromResult(!route!.IsCardAction ? new InvokeResponse(StatusCodes.Status403Forbidden)
+                    : BotRouteBuilder.ReadCardAction(context.Activity).Trigger == CardActionTriggers.Automatic
+                        ? InvokeResponse.From(AdaptiveCardInvokeResponse.Error(400, "Forbidden", guard.ActionRefusal(context, role)))
+                        : InvokeResponse.From(AdaptiveCardInvokeResponse.Message(guard.ActionRefusal(context, role))))));
             var finished = await Task.WhenAny(work, Task.Delay(_options.ReplyDeadline, time, cancellationToken));
             if (finished != work)
             {
                 LogInvokeDeadline(logger, activity.Name, correlationId);
+                if (cardAction) return Reply(InvokeResponse.From(AdaptiveCardInvokeResponse.Error(500, "Timeout",
+                    $"This is taking longer than expected. Please try again in a moment. (Reference: {correlationId})")));
                 return (StatusCodes.Status504GatewayTimeout, Results.StatusCode(StatusCodes.Status504GatewayTimeout));
             }
             var response = await work;
-            if (response is null) return (StatusCodes.Status200OK, Results.Ok());
-            return (response.Status, response.Body is null
-                ? Results.StatusCode(response.Status)
-                : Results.Json(response.Body, ProtocolJson.Options, statusCode: response.Status));
+            if (response is null && cardAction)
+                response = InvokeResponse.From(AdaptiveCardInvokeResponse.Error(400, "NotSupported", "This button is no longer supported. Please use a newer card."));
+            return response is null ? (StatusCodes.Status200OK, Results.Ok()) : Reply(response);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogInvokeFailed(logger, e, activity.Name, correlationId);
+            await ForgetAsync(activity);
+            if (cardAction) return Reply(InvokeResponse.From(AdaptiveCardInvokeResponse.Error(500, "InternalError",
+                $"Sorry, something went wrong on my side. Please try again. (Reference: {correlationId})")));
             var (status, result, _) = ServerError(correlationId, "");
             return (status, result);
         }
     }
+
+    private static (int, IResult) Reply(InvokeResponse response) => (response.Status, response.Body is null
+        ? Results.StatusCode(response.Status)
+        : Results.Json(response.Body, ProtocolJson.Options, statusCode: response.Status));
 
     private async Task RunTurnAsync(Activity activity, string text, TurnRoute? route, string correlationId)
     {

@@ -20,14 +20,24 @@ public sealed class BotRouteTable
 
     public IReadOnlyList<BotRoute> Routes => [.. _turnRoutes, .. _invokeRoutes, .. _cardActions.Values];
 
-    /// <summary>Adds a route unless the very same handler already holds its key; another handler on that key is a conflict.</summary>
-    internal bool Add(BotRoute route)
+    /// <summary>
+    /// Adds a route and returns it; the same registration made again (same handler, same keys) returns the route already
+    /// there. Another handler on a key, or the same handler with different keys, is a <see cref="BotRouteConflictException"/>.
+    /// </summary>
+    internal BotRoute Add(BotRoute route)
     {
+        BotRoute? same = null;
         foreach (var key in route.Keys)
         {
             if (!_claims.TryGetValue(key, out var holder)) continue;
-            if (holder.HandlerType == route.HandlerType) return false; // the same slice registered twice: nothing new
-            throw new BotRouteConflictException($"Two bot routes for {Label(key)}: {holder.HandlerType.Name} and {route.HandlerType.Name}.");
+            if (holder.HandlerType != route.HandlerType)
+                throw new BotRouteConflictException($"Two bot routes for {Label(key)}: {holder.HandlerType.Name} and {route.HandlerType.Name}.");
+            same = holder;
+        }
+        if (same is not null)
+        {
+            if (same.Keys.Count == route.Keys.Count && route.Keys.All(k => _claims[k] == same)) return same;
+            throw new BotRouteConflictException($"{route.HandlerType.Name} is registered twice with different routes: {same.Description}; {route.Description}.");
         }
         foreach (var key in route.Keys) _claims[key] = route;
         switch (route)
@@ -38,7 +48,7 @@ public sealed class BotRouteTable
                 break;
             case InvokeRoute invoke: _invokeRoutes.Add(invoke); break;
         }
-        return true;
+        return route;
     }
 
     /// <summary>The route for a non-invoke activity, or null (acknowledged and ignored).</summary>
@@ -218,7 +228,7 @@ public sealed class BotRouteBuilder
                 var response = await sp.GetRequiredService<THandler>().HandleAsync(context, new CardAction<TData>(verb ?? "", bound, trigger), ct);
                 return InvokeResponse.From(response);
             });
-        return Added(_table.Add(route) ? [route] : []);
+        return Added(_table.Add(route));
     }
 
     /// <summary>
@@ -239,7 +249,7 @@ public sealed class BotRouteBuilder
         _services.TryAddScoped<THandler>();
         var route = new TurnRoute(description, precedence, typeof(THandler), keys.ToList(), matches,
             (sp, context, ct) => sp.GetRequiredService<THandler>().HandleAsync(context, ct));
-        return Added(_table.Add(route) ? [route] : []);
+        return Added(_table.Add(route));
     }
 
     private BotRouteBuilder Invoke<THandler>(string invokeName, Func<IServiceProvider, ITurnContext, CancellationToken, Task<InvokeResponse>> run) where THandler : class
@@ -248,12 +258,12 @@ public sealed class BotRouteBuilder
             throw new ArgumentException("Universal Actions route by verb: use OnCardAction.", nameof(invokeName));
         _services.TryAddScoped<THandler>();
         var route = new InvokeRoute($"invoke {invokeName}", typeof(THandler), [$"invoke:{invokeName}"], invokeName, [], run);
-        return Added(_table.Add(route) ? [route] : []);
+        return Added(_table.Add(route));
     }
 
-    private BotRouteBuilder Added(IReadOnlyList<BotRoute> routes)
+    private BotRouteBuilder Added(BotRoute route)
     {
-        _last = routes;
+        _last = [route];
         return this;
     }
 

@@ -9,12 +9,22 @@ namespace TeamsBot.Agencies;
 /// Roles of bot routes (<c>.RequireRole(Roles.Coach)</c>) from the directory: Coach = coaches or administers some agency,
 /// Admin = administers some agency. A user Teams does not identify holds no role. Refusals are polite and say nothing was done.
 /// </summary>
-internal sealed class TeamsRoleGuard(IDirectoryRoles roles, CardLibrary cards) : IBotRoleGuard
+internal sealed class TeamsRoleGuard(IDirectoryRoles roles, CardLibrary cards, ILogger<TeamsRoleGuard> logger) : IBotRoleGuard
 {
     public async ValueTask<bool> IsInRoleAsync(ITurnContext context, string role, CancellationToken cancellationToken)
     {
         if (UserKey.Of(context.Activity) is not { } user) return false;
-        var held = await roles.GetRolesAsync(user, cancellationToken);
+        DirectoryRoles held;
+        try
+        {
+            held = await roles.GetRolesAsync(user, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Fail closed, politely: the user gets the refusal, not an error.
+            logger.LogWarning("Role check of user {ObjectId} failed ({Error}); refused", user.AadObjectId, e.GetType().Name);
+            return false;
+        }
         return role switch
         {
             Roles.Coach => held.IsCoach || held.IsAdmin,

@@ -56,7 +56,7 @@ internal sealed class AnswerHandler(
             return;
         }
 
-        var (allowed, wait) = await limiter.TryAcquireAsync(UserRateLimiter.UserKey(context.Activity), cancellationToken);
+        var (allowed, wait) = await FairUseAsync(context.Activity, cancellationToken);
         if (!allowed)
         {
             var o = answersOptions.Value;
@@ -109,6 +109,17 @@ internal sealed class AnswerHandler(
 
         await EndAsync(stream, AnswerComposer.FinalMessage(text, passages, aiGenerated: true));
         await RememberAsync(conversationId, question, outcome.Text);
+    }
+
+    // Fair use protects the service; a store that cannot count must not stop people's questions.
+    private async Task<(bool Allowed, TimeSpan RetryAfter)> FairUseAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        try { return await limiter.TryAcquireAsync(UserRateLimiter.UserKey(activity), cancellationToken); }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Fair-use count unavailable, question allowed: {Error}", e.GetType().Name);
+            return (true, TimeSpan.Zero);
+        }
     }
 
     // Memory is a convenience: if the store fails, answer without it rather than fail the turn.

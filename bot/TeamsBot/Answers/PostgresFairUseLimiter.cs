@@ -52,6 +52,7 @@ internal sealed class PostgresFairUseLimiter(NpgsqlDataSource database, IOptions
                 previous_count = CASE WHEN f.window_index = $2 THEN f.previous_count WHEN f.window_index = $2 - 1 THEN f.current_count ELSE 0 END,
                 current_count = CASE WHEN f.window_index = $2 THEN f.current_count + 1 ELSE 1 END,
                 window_index = $2
+            WHERE f.window_index <= $2
             RETURNING current_count, previous_count
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = key });
@@ -59,7 +60,8 @@ internal sealed class PostgresFairUseLimiter(NpgsqlDataSource database, IOptions
         int current, previous;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            await reader.ReadAsync(cancellationToken);
+            // No row: another replica's clock is already in the next window; never move the counter back, let this one pass.
+            if (!await reader.ReadAsync(cancellationToken)) return (true, TimeSpan.Zero);
             current = reader.GetInt32(0);
             previous = reader.GetInt32(1);
         }

@@ -24,7 +24,8 @@ internal sealed class ModelCircuitStateConfiguration : IEntityTypeConfiguration<
 }
 
 /// <summary>The shared circuit in PostgreSQL, read at most every two seconds per replica.</summary>
-internal sealed class PostgresModelCircuit(NpgsqlDataSource database, IOptions<ModelOptions> options, TimeProvider time) : IModelCircuit
+internal sealed class PostgresModelCircuit(NpgsqlDataSource database, IOptions<ModelOptions> options, TimeProvider time, ILogger<PostgresModelCircuit> logger)
+    : IModelCircuit
 {
     private static readonly TimeSpan ReadInterval = TimeSpan.FromSeconds(2);
     private (DateTimeOffset OpenUntil, DateTimeOffset ReadAt) _cached = (DateTimeOffset.MinValue, DateTimeOffset.MinValue);
@@ -37,10 +38,19 @@ internal sealed class PostgresModelCircuit(NpgsqlDataSource database, IOptions<M
         var cached = _cached;
         if (now - cached.ReadAt >= ReadInterval)
         {
-            await using var command = database.CreateCommand("SELECT open_until FROM model_circuit WHERE name = $1");
-            command.Parameters.Add(new NpgsqlParameter { Value = Name });
-            var openUntil = await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.MinValue;
-            _cached = cached = (openUntil, now);
+            try
+            {
+                await using var command = database.CreateCommand("SELECT open_until FROM model_circuit WHERE name = $1");
+                command.Parameters.Add(new NpgsqlParameter { Value = Name });
+                var openUntil = await command.ExecuteScalarAsync(cancellationToken) is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.MinValue;
+                _cached = cached = (openUntil, now);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The database, not the model, is in trouble: go on with what was last known (this replica's breaker still guards).
+                logger.LogWarning("Shared model circuit unavailable ({Error}); using the last known state", e.GetType().Name);
+                _cached = cached = (cached.OpenUntil, now);
+            }
         }
         return cached.OpenUntil > now;
     }
@@ -54,7 +64,14 @@ internal sealed class PostgresModelCircuit(NpgsqlDataSource database, IOptions<M
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = Name });
         command.Parameters.Add(new NpgsqlParameter { Value = until });
-        await command.ExecuteNonQueryAsync(cancellationToken);
         _cached = (until, time.GetUtcNow());
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Could not share the open model circuit ({Error}); other replicas find out for themselves", e.GetType().Name);
+        }
     }
 }

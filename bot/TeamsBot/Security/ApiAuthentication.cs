@@ -55,6 +55,17 @@ public static class ApiAuthentication
                 RoleClaimType = "roles",
                 NameClaimType = "name",
                 ClockSkew = TimeSpan.FromMinutes(5),
+                ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512],
+            };
+            // An ID token of the same app registration (a tab's sign-in) has the same issuer, keys, audience and roles:
+            // only access tokens name the client they were issued to (azp in v2, appid in v1).
+            o.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    if (!context.Principal!.HasClaim(c => c.Type is "azp" or "appid")) context.Fail("not an access token");
+                    return Task.CompletedTask;
+                },
             };
         });
         builder.Services.AddAuthorizationBuilder()

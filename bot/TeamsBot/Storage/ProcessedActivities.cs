@@ -45,6 +45,14 @@ internal sealed class PostgresActivityDeduplicator(NpgsqlDataSource database, Ti
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    public async ValueTask ForgetAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        if (IActivityDeduplicator.KeyOf(activity) is not { } key) return;
+        await using var command = database.CreateCommand("DELETE FROM processed_activities WHERE key = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = Hash(key) });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     internal static string Hash(string key) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 }
 

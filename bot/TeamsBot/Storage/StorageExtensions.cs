@@ -43,14 +43,23 @@ public static class StorageExtensions
     /// <summary><c>Storage:Provider=Postgres</c>: replicas share one PostgreSQL database.</summary>
     public static bool IsPostgres(IConfiguration configuration) => configuration[$"{StorageOptions.Section}:Provider"] == "Postgres";
 
-    /// <summary>Connections one replica holds at most when the connection string does not say (PostgreSQL allows 100 in all by default).</summary>
+    /// <summary>
+    /// Connections one replica's database pool holds at most when the connection string does not say. The job scheduler keeps
+    /// its own pool of <c>Jobs:MaxConcurrency</c> + 4; PostgreSQL allows 100 connections in all by default.
+    /// </summary>
     public const int DefaultPoolSize = 30;
 
-    /// <summary>The PostgreSQL connection string with a pool bound, unless it sets <c>Maximum Pool Size</c> itself.</summary>
-    public static string PostgresConnectionString(IConfiguration configuration, int defaultPoolSize)
+    /// <summary>
+    /// The PostgreSQL connection string with its pool bounded to <paramref name="poolSize"/>, unless it sets a maximum pool
+    /// size itself and <paramref name="overrideGiven"/> is false.
+    /// </summary>
+    public static string PostgresConnectionString(IConfiguration configuration, int poolSize, bool overrideGiven = false)
     {
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString(configuration));
-        if (!ConnectionString(configuration).Contains("Pool Size", StringComparison.OrdinalIgnoreCase)) builder.MaxPoolSize = defaultPoolSize;
+        var given = ConnectionString(configuration);
+        var builder = new NpgsqlConnectionStringBuilder(given);
+        var keys = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = given }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant());
+        if (overrideGiven || !keys.Any(k => k is "maximumpoolsize" or "maxpoolsize")) builder.MaxPoolSize = poolSize;
         return builder.ConnectionString;
     }
 

@@ -48,6 +48,7 @@ public sealed class ApiTests : IAsyncLifetime
         { "another issuer", e => e.CreateToken(new EntraTokenSpec { Roles = [Roles.Coach], Issuer = "https://login.microsoftonline.com/evil/v2.0" }) },
         { "signed by a key not in the JWKS", e => e.CreateToken(new EntraTokenSpec { Roles = [Roles.Coach], SignWithUnknownKey = true }) },
         { "a Bot Framework channel token is not an API token", _ => "eyJhbGciOiJSUzI1NiJ9.eyJzZXJ2aWNldXJsIjoiaHR0cDovL3gifQ.c2ln" },
+        { "an ID token of the same app (a tab sign-in) is not an access token", e => e.CreateToken(new EntraTokenSpec { Roles = [Roles.Admin], IdToken = true }) },
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Net;
+using Moq;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Agencies;
@@ -110,6 +111,20 @@ public sealed class TeamsRolesTests : IAsyncLifetime
         await _bot.SendAsync(anonymous);
         var reply = (await _connector.WaitForSendsAsync(1)).Single(r => r.IsSend);
         Assert.Contains("This is for coaches", reply.VisibleText);
+    }
+}
+
+public sealed class RoleGuardTests
+{
+    [Fact]
+    public async Task A_failed_role_lookup_refuses_instead_of_failing_the_turn()
+    {
+        var roles = new Moq.Mock<IDirectoryRoles>();
+        roles.Setup(r => r.GetRolesAsync(Moq.It.IsAny<UserKey>(), Moq.It.IsAny<CancellationToken>())).ThrowsAsync(new TimeoutException("database"));
+        var guard = new TeamsRoleGuard(roles.Object, new TeamsBot.Cards.CardLibrary(), Microsoft.Extensions.Logging.Abstractions.NullLogger<TeamsRoleGuard>.Instance);
+        var activity = TestActivities.Message("http://127.0.0.1:1/", "broadcast");
+        var context = Moq.Mock.Of<ITurnContext>(c => c.Activity == activity);
+        Assert.False(await guard.IsInRoleAsync(context, Roles.Coach, default));
     }
 }
 

@@ -24,7 +24,8 @@ public class HostBehaviourTests : IAsyncLifetime
             b => b.Services.AddBotRoutes(r => r
                 .OnCommand<ThrowingHandler>("crash")
                 .OnCommand<SlowEchoHandler>("slow", "fast")
-                .OnCardAction<CardActionHandler, CardActionData>("test.refresh")));
+                .OnCardAction<CardActionHandler, CardActionData>("test.refresh")
+                .OnCardAction<ThrowingCardAction, CardActionData>("test.crash")));
     }
 
     public async Task DisposeAsync()
@@ -234,6 +235,56 @@ public class HostBehaviourTests : IAsyncLifetime
         var last = _connector.SentActivities[^1];
         Assert.Equal("Reminder: hackathon today", last.Text);
         Assert.Equal("a:personal-chat-1", last.Conversation!.Id);
+    }
+
+    [Fact]
+    public async Task A_failed_turn_is_forgotten_so_the_channels_redelivery_is_processed()
+    {
+        var inbound = Message("crash", id: "fails-then-redelivered");
+        Assert.Equal(HttpStatusCode.InternalServerError, (await _bot.SendAsync(inbound)).StatusCode);
+        await _connector.WaitForSendsAsync(1);
+        Assert.Equal(HttpStatusCode.InternalServerError, (await _bot.SendAsync(inbound)).StatusCode); // tried again, not "already seen"
+        await _connector.WaitForSendsAsync(2);
+
+        var edited = Message("help", id: "same-id-other-type");
+        await _bot.SendAsync(edited);
+        await _bot.SendAsync(edited with { Type = ActivityTypes.MessageUpdate }); // an edit carries the message's id
+        Assert.Equal(HttpStatusCode.OK, (await _bot.SendAsync(edited)).StatusCode); // the true redelivery is ignored
+    }
+
+    [Fact]
+    public async Task Card_buttons_always_get_an_Adaptive_Card_invoke_response_even_when_something_fails()
+    {
+        async Task<JsonElement> ClickAsync(string verb)
+        {
+            var response = await _bot.SendAsync(TestActivities.Invoke(_connector.ServiceUrl, "adaptiveCard/action",
+                new { action = new { type = "Action.Execute", verb, data = new { n = 1 } }, trigger = "manual" }));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        }
+
+        var failed = await ClickAsync("test.crash");
+        Assert.Equal((500, "application/vnd.microsoft.error", "InternalError"),
+            (failed.GetProperty("statusCode").GetInt32(), failed.GetProperty("type").GetString(), failed.GetProperty("value").GetProperty("code").GetString()));
+        Assert.Contains("Reference:", failed.GetProperty("value").GetProperty("message").GetString());
+
+        var unknown = await ClickAsync("test.gone");
+        Assert.Equal((400, "NotSupported"), (unknown.GetProperty("statusCode").GetInt32(), unknown.GetProperty("value").GetProperty("code").GetString()));
+    }
+
+    [Fact]
+    public async Task A_reply_carries_the_tenant_even_when_Teams_put_it_only_in_channelData()
+    {
+        var inbound = Message("help") is var m ? m with { Conversation = m.Conversation! with { TenantId = null } } : m;
+        await _bot.SendAsync(inbound);
+        var reply = (await _connector.WaitForSendsAsync(1)).Single(r => r.IsSend);
+        Assert.Equal(TestActivities.TenantId, reply.Activity!.Conversation!.TenantId); // the reply counts against that tenant's budget
+    }
+
+    internal sealed class ThrowingCardAction : ICardActionHandler<CardActionData>
+    {
+        public Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<CardActionData> action, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("boom");
     }
 
     internal sealed class ThrowingHandler : ITurnHandler

@@ -28,9 +28,15 @@ public abstract record JobSchedule
 
     internal abstract TriggerBuilder<IJob> Apply(TriggerBuilder<IJob> trigger);
 
+    /// <summary>When a new or replaced trigger starts: now, or one interval after the last run for an interval schedule.</summary>
+    internal virtual DateTimeOffset NextStart(DateTimeOffset? lastRun, DateTimeOffset now) => now;
+
     private sealed record IntervalSchedule(TimeSpan Interval) : JobSchedule
     {
         public override string Signature => $"every {Interval:c}";
+
+        internal override DateTimeOffset NextStart(DateTimeOffset? lastRun, DateTimeOffset now) =>
+            lastRun is { } last && last + Interval > now ? last + Interval : now;
 
         // After downtime: run once now, then keep the interval (never a burst of missed runs).
         internal override TriggerBuilder<IJob> Apply(TriggerBuilder<IJob> trigger) =>

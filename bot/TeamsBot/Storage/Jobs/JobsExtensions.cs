@@ -78,7 +78,7 @@ public static class JobsExtensions
         var postgres = StorageExtensions.IsPostgres(builder.Configuration);
         // The scheduler keeps its own small pool: a thread per running job and its polling.
         var connection = postgres
-            ? StorageExtensions.PostgresConnectionString(builder.Configuration, jobs.MaxConcurrency + 4)
+            ? StorageExtensions.PostgresConnectionString(builder.Configuration, jobs.MaxConcurrency + 4, overrideGiven: true)
             : StorageExtensions.ConnectionString(builder.Configuration);
         services.AddQuartz(q =>
         {
