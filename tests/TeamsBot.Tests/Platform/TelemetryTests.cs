@@ -11,6 +11,7 @@ using TeamsBot.Testing;
 
 namespace TeamsBot.Tests.Platform;
 
+[Collection(ReplicaCollection.Name)]
 public sealed class TelemetryTests
 {
     private const string Secret = "PURPLE-ELEPHANT-42";
