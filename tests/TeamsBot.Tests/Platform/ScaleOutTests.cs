@@ -194,7 +194,8 @@ public sealed class ScaleOutTests
         var blocked = phase2.Count(r => r.TenantId == TenantA && r.At > throttledAt.AddSeconds(0.5) && r.At < throttledAt.AddSeconds(1.9));
         var otherDuringBlock = phase2.Count(r => r.TenantId == TenantB && r.At > throttledAt && r.At < throttledAt.AddSeconds(1.9));
         Assert.Equal(0, blocked);
-        Assert.True(phase2.Count(r => r.TenantId == TenantA && r.At > throttledAt && r.At <= throttledAt.AddSeconds(0.5)) <= 4);
+        // Within the first half second: what was already released (at most a window per replica, plus arrival jitter).
+        Assert.True(phase2.Count(r => r.TenantId == TenantA && r.At > throttledAt && r.At <= throttledAt.AddSeconds(0.5)) < rate / 2);
         Assert.InRange(otherDuringBlock, (int)(rate * 1.9 * 0.8), (int)(rate * 1.9 * 1.15)); // tenant B keeps its full rate meanwhile
     }
 
