@@ -28,7 +28,9 @@ public static class TeamsBotApplication
         customize?.Invoke(builder);
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        // Problem details for unhandled API errors; /api/messages answers failures itself (with a correlation id).
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api") && !http.Request.Path.StartsWithSegments(ProtocolExtensions.MessagesPath),
+            api => api.UseExceptionHandler());
         app.MapTeamsBot();
         app.MapHealth();
         app.MapCallerApi();

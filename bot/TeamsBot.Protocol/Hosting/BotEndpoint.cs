@@ -198,13 +198,12 @@ public sealed partial class BotEndpoint(
             var cancellationToken = CancellationToken.None; // turns finish even if the channel hangs up; shutdown drains them
             T? result = default;
 
-            async Task Next(int index)
+            Task Next(int index) => index < middleware.Length
+                ? middleware[index].OnTurnAsync(context, () => Next(index + 1), cancellationToken)
+                : HandleAsync();
+
+            async Task HandleAsync()
             {
-                if (index < middleware.Length)
-                {
-                    await middleware[index].OnTurnAsync(context, () => Next(index + 1), cancellationToken);
-                    return;
-                }
                 if (route is null) return;
                 if (route.RequiredRole is { } role)
                 {
