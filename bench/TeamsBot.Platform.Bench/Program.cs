@@ -6,6 +6,8 @@ using TeamsBot.Testing;
 // inbound activity of one tenant wants a reply at once), for one replica on SQLite, one on PostgreSQL and two on PostgreSQL.
 // Usage: TEAMSBOT_TEST_POSTGRES="Host=…;Username=…;Password=…;Database=postgres" \
 //        dotnet run -c Release --project bench/TeamsBot.Platform.Bench [-- rate replies]
+// The fake connector runs in this process: no starved pool here stamping a late batch of arrivals with one time.
+ThreadPool.SetMinThreads(64, 64);
 var rate = args.Length > 0 ? int.Parse(args[0]) : 50;
 var replies = args.Length > 1 ? int.Parse(args[1]) : 600;
 const string tenant = "aaaaaaaa-0000-4000-8000-00000000000a";
@@ -37,7 +39,9 @@ async Task RunAsync(string label, int count, TestPostgres? postgres)
         await Task.WhenAll(Enumerable.Range(0, replies).Select(i => Send(bots[i % count], connector, $"a:bench-{i}", tenant)));
         var sends = (await connector.WaitForAsync(r => r.Skip(before).Count(x => x.IsSend) >= replies, TimeSpan.FromMinutes(5)))
             .Skip(before).Where(r => r.IsSend && r.TenantId == tenant).OrderBy(r => r.At).ToList();
-        var steady = sends.Skip(replies / 10).ToList(); // after the first tenth: queues full, pools warm
+        // After the first fifth: 600 new conversations at once make a cold single SQLite instance stall for a couple of
+        // seconds, and what it sends then arrives bunched; the budget itself is measured once that has passed.
+        var steady = sends.Skip(replies / 5).ToList();
         var achieved = (steady.Count - 1) / (steady[^1].At - steady[0].At).TotalSeconds;
         var maxSecond = steady.Select((s, i) => steady.Skip(i).TakeWhile(t => t.At < s.At.AddSeconds(1)).Count()).Max();
         var throttled = connector.Requests.Skip(before).Count(r => r.IsSend && r.TenantId == tenant) - replies;
