@@ -34,6 +34,16 @@ public class InboundAuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_probes_never_run_channel_token_validation()
+    {
+        // ASP.NET Core makes a lone authentication scheme the default; the channel's must not be, or every probe would be
+        // "authenticated" against the channel's keys and logged as a rejected activity.
+        var schemes = _env.Bot.Services.GetRequiredService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>();
+        Assert.Null(await schemes.GetDefaultAuthenticateSchemeAsync());
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await _env.Bot.Http.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
     public async Task Valid_token_is_accepted_and_the_reply_carries_the_connector_bearer_token()
     {
         var response = await SendHelp(_env.Token());
