@@ -109,7 +109,7 @@ public static class ProtocolExtensions
                     DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome) is { } wait ? (TimeSpan?)(wait > o.MaxDelay ? o.MaxDelay : wait) : null),
                     OnRetry = args =>
                     {
-                        telemetry.ConnectorRetries.Add(1, new KeyValuePair<string, object?>("status", args.Outcome.Result is { } r ? (int)r.StatusCode : "network_error"));
+                        telemetry.ConnectorRetries.Add(1, new KeyValuePair<string, object?>("status", args.Outcome.Result is { } r ? BotTelemetry.Status((int)r.StatusCode) : "network_error"));
                         return ValueTask.CompletedTask;
                     },
                 });
