@@ -10,7 +10,7 @@ namespace TeamsBot.Storage.Jobs;
 /// during a rolling deployment) is left alone. The first replica to create a trigger wins; the others find it.
 /// </summary>
 internal sealed class RecurringJobsStarter(ISchedulerFactory schedulers, IEnumerable<RecurringJobDefinition> definitions, IServiceProvider services,
-    ILogger<RecurringJobsStarter> logger) : IHostedService
+    TimeProvider time, ILogger<RecurringJobsStarter> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ internal sealed class RecurringJobsStarter(ISchedulerFactory schedulers, IEnumer
 
             var existing = await scheduler.GetTrigger(triggerKey, cancellationToken);
             if (existing?.Description == schedule.Signature && await scheduler.GetTriggerState(triggerKey, cancellationToken) != TriggerState.Error) continue;
-            var startAt = schedule.NextStart(existing?.PreviousFireTimeUtc, DateTimeOffset.UtcNow);
+            var startAt = schedule.NextStart(existing?.PreviousFireTimeUtc, time.GetUtcNow());
             var trigger = schedule.Apply(TriggerBuilder.Create().WithIdentity(triggerKey).ForJob(jobKey).WithDescription(schedule.Signature).StartAt(startAt)).Build();
             if (existing is null)
             {
