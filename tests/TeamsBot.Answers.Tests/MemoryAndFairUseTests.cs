@@ -11,7 +11,9 @@ namespace TeamsBot.Answers.Tests;
 
 public class MemoryAndFairUseTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+    // Now, not a date in the past: the bot's own scheduled memory cleanup runs on the real clock and would delete turns
+    // remembered "months ago" while a test reads them.
+    private static readonly DateTimeOffset Start = DateTimeOffset.UtcNow;
 
     [Fact]
     public async Task Recall_keeps_the_latest_turns_within_the_token_budget_starting_with_a_question()
@@ -37,8 +39,7 @@ public class MemoryAndFairUseTests
     public async Task Cleanup_job_deletes_memory_older_than_the_retention_and_is_scheduled_every_interval()
     {
         await using var bot = await BotApp.StartAsync(new Dictionary<string, string?> { ["Answers:CleanupInterval"] = "02:00:00" });
-        // Now, not a date in the past: the bot's own scheduled cleanup (real clock) must not be what deletes the rows.
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(Start);
         var options = Options.Create(new AnswersOptions { MemoryRetention = TimeSpan.FromDays(30), CleanupInterval = TimeSpan.FromHours(1) });
         var db = bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>();
         var memory = new ConversationMemory(db, options, time);
