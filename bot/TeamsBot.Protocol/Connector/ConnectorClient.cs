@@ -12,13 +12,13 @@ namespace TeamsBot.Protocol.Connector;
 internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls trusted) : IConnectorClient
 {
     public Task<ResourceResponse> SendToConversationAsync(string serviceUrl, string conversationId, Activity activity, CancellationToken cancellationToken = default) =>
-        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities", "send", TenantOf(activity), activity, cancellationToken);
+        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities", "send", activity.TenantId, activity, cancellationToken);
 
     public Task<ResourceResponse> ReplyToActivityAsync(string serviceUrl, string conversationId, string replyToId, Activity activity, CancellationToken cancellationToken = default) =>
-        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(replyToId)}", "reply", TenantOf(activity), activity with { ReplyToId = replyToId }, cancellationToken);
+        SendAsync<ResourceResponse>(HttpMethod.Post, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(replyToId)}", "reply", activity.TenantId, activity with { ReplyToId = replyToId }, cancellationToken);
 
     public Task<ResourceResponse> UpdateActivityAsync(string serviceUrl, string conversationId, string activityId, Activity activity, CancellationToken cancellationToken = default) =>
-        SendAsync<ResourceResponse>(HttpMethod.Put, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", "update", TenantOf(activity), activity with { Id = activityId }, cancellationToken);
+        SendAsync<ResourceResponse>(HttpMethod.Put, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", "update", activity.TenantId, activity with { Id = activityId }, cancellationToken);
 
     public async Task DeleteActivityAsync(string serviceUrl, string conversationId, string activityId, string? tenantId = null, CancellationToken cancellationToken = default) =>
         await SendAsync<JsonElement?>(HttpMethod.Delete, serviceUrl, $"v3/conversations/{Esc(conversationId)}/activities/{Esc(activityId)}", "delete", tenantId, null, cancellationToken).ConfigureAwait(false);
@@ -46,9 +46,6 @@ internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls truste
         var path = $"v3/conversations/{Esc(conversationId)}/pagedmembers" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
         return SendAsync<PagedMembersResult>(HttpMethod.Get, serviceUrl, path, "members", tenantId, null, cancellationToken);
     }
-
-    /// <summary>The tenant an outgoing activity acts in: the conversation's, else Teams channelData's.</summary>
-    internal static string? TenantOf(Activity activity) => activity.Conversation?.TenantId ?? activity.ChannelData?.Tenant?.Id;
 
     private async Task<T> SendAsync<T>(HttpMethod method, string serviceUrl, string path, string operation, string? tenantId, object? body, CancellationToken cancellationToken)
     {

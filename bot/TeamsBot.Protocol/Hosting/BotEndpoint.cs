@@ -77,12 +77,12 @@ public sealed partial class BotEndpoint(
 
         if (activity.IsType(ActivityTypes.Invoke))
         {
-            var (status, result) = await RunInvokeAsync(activity, text, routes.MatchInvoke(activity), correlationId, cancellationToken);
+            var (status, result) = await RunInvokeAsync(activity, type, text, routes.MatchInvoke(activity), correlationId, cancellationToken);
             return (status, result, type);
         }
 
         var route = routes.MatchTurn(activity, text);
-        var turn = queue.Enqueue(ConversationKey(activity), () => RunTurnAsync(activity, text, route, correlationId));
+        var turn = queue.Enqueue(ConversationKey(activity), () => RunTurnAsync(activity, type, text, route, correlationId));
         _ = turn.ContinueWith(t => ForgetAsync(activity), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var finished = await Task.WhenAny(turn, Task.Delay(_options.ReplyDeadline, time, CancellationToken.None));
         if (finished != turn) return (StatusCodes.Status202Accepted, Results.Accepted(), type);
@@ -122,12 +122,12 @@ public sealed partial class BotEndpoint(
     /// <c>NotSupported</c>, a failure or a reply later than the deadline 500, a refused refresh (per-user view) 400 so the
     /// card stays as it is.
     /// </summary>
-    private async Task<(int, IResult)> RunInvokeAsync(Activity activity, string text, InvokeRoute? route, string correlationId, CancellationToken cancellationToken)
+    private async Task<(int, IResult)> RunInvokeAsync(Activity activity, string type, string text, InvokeRoute? route, string correlationId, CancellationToken cancellationToken)
     {
         var cardAction = string.Equals(activity.Name, InvokeNames.AdaptiveCardAction, StringComparison.OrdinalIgnoreCase);
         try
         {
-            var work = queue.Track(ExecuteAsync(activity, text, route, correlationId,
+            var work = queue.Track(ExecuteAsync(activity, type, text, route, correlationId,
                 (services, context, ct) => route!.Run(services, context, ct),
                 (guard, context, role) => Task.FromResult(!route!.IsCardAction ? new InvokeResponse(StatusCodes.Status403Forbidden)
                     : BotRouteBuilder.ReadCardAction(context.Activity).Trigger == CardActionTriggers.Automatic
@@ -161,17 +161,17 @@ public sealed partial class BotEndpoint(
         ? Results.StatusCode(response.Status)
         : Results.Json(response.Body, ProtocolJson.Options, statusCode: response.Status));
 
-    private async Task RunTurnAsync(Activity activity, string text, TurnRoute? route, string correlationId)
+    private async Task RunTurnAsync(Activity activity, string type, string text, TurnRoute? route, string correlationId)
     {
         try
         {
-            await ExecuteAsync<object?>(activity, text, route, correlationId,
+            await ExecuteAsync<object?>(activity, type, text, route, correlationId,
                 async (services, context, ct) => { await route!.Run(services, context, ct); return null; },
                 async (guard, context, role) => { await context.SendActivityAsync(guard.MessageRefusal(context, role)); return null; });
         }
         catch (Exception e)
         {
-            LogTurnFailed(logger, e, TypeTag(activity), correlationId);
+            LogTurnFailed(logger, e, type, correlationId);
             await TellUserAsync(activity, text, correlationId);
             throw;
         }
@@ -181,11 +181,10 @@ public sealed partial class BotEndpoint(
     /// Runs middleware then the routed handler in a fresh DI scope; a route that requires a role the user lacks gets the
     /// role guard's refusal instead of its handler. No route: middleware only (result default).
     /// </summary>
-    private async Task<T?> ExecuteAsync<T>(Activity activity, string text, BotRoute? route, string correlationId,
+    private async Task<T?> ExecuteAsync<T>(Activity activity, string type, string text, BotRoute? route, string correlationId,
         Func<IServiceProvider, ITurnContext, CancellationToken, Task<T>> run, Func<IBotRoleGuard, ITurnContext, string, Task<T>> refuse)
     {
         var started = Stopwatch.GetTimestamp();
-        var type = TypeTag(activity);
         using var span = BotTelemetry.Source.HasListeners() ? BotTelemetry.Source.StartActivity("turn " + type) : null;
         span?.SetTag("teamsbot.activity.type", type);
         span?.SetTag("teamsbot.route", route?.Description ?? "none");

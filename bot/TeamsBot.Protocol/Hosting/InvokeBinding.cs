@@ -61,14 +61,26 @@ public static partial class InvokeBinding
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
-    /// <summary>"'eventId' is missing" / "'seats' is not valid": the field, never the value (it may be user text).</summary>
+    /// <summary>"'eventId' is missing" / "'seats' is missing or not valid": the field, never the value (it may be user text).</summary>
     internal static string Describe(JsonException e)
+    {
+        var fields = BadFields(e);
+        if (fields.Count == 0) return "the value is not a JSON object of the expected shape";
+        var names = string.Join(", ", fields.Select(f => $"'{f.Field}'"));
+        return fields[0].Missing ? $"{names} is missing" : $"{names} is missing or not valid";
+    }
+
+    /// <summary>
+    /// The fields a deserialization failure is about, as JSON paths without <c>$.</c>: every missing <c>required</c> member
+    /// (<c>Missing</c>), or the one member that does not fit. Empty when the value as a whole has the wrong shape.
+    /// </summary>
+    public static IReadOnlyList<(string Field, bool Missing)> BadFields(JsonException e)
     {
         var required = MissingRequired().Match(e.Message);
         if (required.Success)
-            return $"{string.Join(", ", required.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n => $"'{n.Trim('\'')}'"))} is missing";
-        var path = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : e.Path is "$" ? null : e.Path;
-        return path is null ? "the value is not a JSON object of the expected shape" : $"'{path}' is missing or not valid";
+            return required.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(n => (n.Trim('\''), true)).ToList();
+        return e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? [(p[2..], false)] : [];
     }
 
     [GeneratedRegex(@"missing required properties including: (.+?)\.?$", RegexOptions.CultureInvariant)]

@@ -59,7 +59,7 @@ public static class AgenciesApi
         }
         catch (JsonException e)
         {
-            return ApiRoutes.Invalid([(e.Path is { Length: > 2 } p ? p[2..] : "$", "This field is missing or has the wrong type.")]);
+            return ApiRoutes.Invalid(e);
         }
         var problems = AgencyJson.Problems(agency).ToList();
         if (problems.Count > 0) return ApiRoutes.Invalid(problems);

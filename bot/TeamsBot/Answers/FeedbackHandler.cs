@@ -67,7 +67,6 @@ internal sealed class FeedbackHandler(
     {
         var user = activity.From?.AadObjectId ?? activity.From?.Id;
         if (string.IsNullOrEmpty(user)) return null;
-        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{activity.TenantId}|{user}"));
-        return Convert.ToHexString(hash);
+        return StorageKeys.Hash($"{activity.TenantId}|{user}");
     }
 }

@@ -44,7 +44,7 @@ internal sealed class PostgresFairUseLimiter(NpgsqlDataSource database, IOptions
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var window = nowMs / windowMs;
         var elapsed = (double)(nowMs % windowMs) / windowMs;
-        var key = PostgresActivityDeduplicator.Hash("fair-use|" + user);
+        var key = StorageKeys.Hash("fair-use|" + user);
 
         await using var command = database.CreateCommand("""
             INSERT INTO answer_fair_use AS f (user_key, window_index, current_count, previous_count) VALUES ($1, $2, 1, 0)

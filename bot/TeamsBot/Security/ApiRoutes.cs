@@ -1,12 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using TeamsBot.Protocol.Hosting;
 
 namespace TeamsBot.Security;
 
 /// <summary>Route groups of the automation APIs, and their RFC 7807 errors.</summary>
-public static partial class ApiRoutes
+public static class ApiRoutes
 {
     /// <summary>
     /// A slice's API group under <paramref name="prefix"/> (e.g. <c>/api/agencies</c>) requiring <paramref name="policy"/>.
@@ -49,7 +49,7 @@ public static partial class ApiRoutes
         }
         catch (JsonException e)
         {
-            return (null, Invalid(Describe(e)));
+            return (null, Invalid(e));
         }
     }
 
@@ -59,18 +59,14 @@ public static partial class ApiRoutes
             problems.GroupBy(p => p.Field, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray(), StringComparer.Ordinal),
             title: "The request is not valid.");
 
-    private static IEnumerable<(string, string)> Describe(JsonException e)
+    /// <summary>400 naming the fields a JSON body got wrong (never their values).</summary>
+    public static IResult Invalid(JsonException e)
     {
-        var missing = MissingRequired().Match(e.Message);
-        if (missing.Success)
-            return missing.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(name => (name.Trim('\''), "This field is required."));
-        var field = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "$";
-        return [(field, field == "$" ? "The body is not valid JSON of the expected shape." : "This field is missing or has the wrong type.")];
+        var fields = InvokeBinding.BadFields(e);
+        return Invalid(fields.Count == 0
+            ? [("$", "The body is not valid JSON of the expected shape.")]
+            : fields.Select(f => (f.Field, f.Missing ? "This field is required." : "This field is missing or has the wrong type.")));
     }
-
-    [GeneratedRegex(@"missing required properties including: (.+?)\.?$", RegexOptions.CultureInvariant)]
-    private static partial Regex MissingRequired();
 
     /// <summary>Endpoints mapped here are never added to the app: the routes of switched-off APIs.</summary>
     private sealed class DetachedEndpoints(IServiceProvider services) : IEndpointRouteBuilder

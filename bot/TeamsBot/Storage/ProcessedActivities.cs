@@ -39,7 +39,7 @@ internal sealed class PostgresActivityDeduplicator(NpgsqlDataSource database, Ti
         await using var command = database.CreateCommand(
             "INSERT INTO processed_activities (key, seen_at) VALUES ($1, $2) " +
             "ON CONFLICT (key) DO UPDATE SET seen_at = EXCLUDED.seen_at WHERE processed_activities.seen_at < $3");
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(key) });
+        command.Parameters.Add(new NpgsqlParameter { Value = StorageKeys.Hash(key) });
         command.Parameters.Add(new NpgsqlParameter { Value = now });
         command.Parameters.Add(new NpgsqlParameter { Value = now - IActivityDeduplicator.Window });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
@@ -49,11 +49,9 @@ internal sealed class PostgresActivityDeduplicator(NpgsqlDataSource database, Ti
     {
         if (IActivityDeduplicator.KeyOf(activity) is not { } key) return;
         await using var command = database.CreateCommand("DELETE FROM processed_activities WHERE key = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = Hash(key) });
+        command.Parameters.Add(new NpgsqlParameter { Value = StorageKeys.Hash(key) });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    internal static string Hash(string key) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
 }
 
 /// <summary>Forgets processed activities once redeliveries can no longer come.</summary>
