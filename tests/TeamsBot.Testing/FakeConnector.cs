@@ -15,6 +15,14 @@ public sealed record ConnectorRequest(
     DateTimeOffset At,
     string? ConversationId)
 {
+    /// <summary>The request's Content-Length header (null when the body was sent chunked or there was none).</summary>
+    public long? ContentLength { get; init; }
+
+    /// <summary>Whether the body came with <c>Transfer-Encoding: chunked</c>.</summary>
+    public bool Chunked { get; init; }
+
+    public string? ContentType { get; init; }
+
     /// <summary>The activity in the body (send, reply, update), if any.</summary>
     public Activity? Activity => Body.Length > 0 && Body.TrimStart().StartsWith('{') && !Path.EndsWith("/v3/conversations", StringComparison.Ordinal)
         ? JsonSerializer.Deserialize<Activity>(Body, ProtocolJson.Options)
@@ -119,7 +127,12 @@ public sealed class FakeConnector : IAsyncDisposable
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         var conversationId = segments.Length >= 3 && segments[1] == "conversations" ? segments[2] : null;
         var request = new ConnectorRequest(http.Request.Method, rawTarget, http.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null,
-            body, _time.GetUtcNow(), conversationId);
+            body, _time.GetUtcNow(), conversationId)
+        {
+            ContentLength = http.Request.ContentLength,
+            Chunked = http.Request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase),
+            ContentType = http.Request.ContentType,
+        };
         _requests.Enqueue(request);
 
         var response = Scripted(request) ?? Default(request, segments);

@@ -53,7 +53,7 @@ internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls truste
         using var request = new HttpRequestMessage(method, new Uri(TrustedServiceUrls.Normalize(serviceUrl) + "/" + path));
         request.Options.Set(ConnectorRequestOptions.Operation, operation);
         if (!string.IsNullOrEmpty(tenantId)) request.Options.Set(ConnectorRequestOptions.TenantId, tenantId);
-        if (body is not null) request.Content = JsonContent.Create(body, body.GetType(), options: ProtocolJson.Options);
+        if (body is not null) request.Content = BufferedJson(body);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
@@ -71,6 +71,15 @@ internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls truste
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(text)) return default!;
         return JsonSerializer.Deserialize<T>(text, ProtocolJson.Options)!;
+    }
+
+    // Buffered, so the body goes out with Content-Length as Microsoft's SDKs send it: some gateways and proxies on
+    // government networks refuse chunked request bodies. The same bytes are re-sent on retries.
+    private static ByteArrayContent BufferedJson(object body)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ProtocolJson.Options));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
     }
 
     private static string Esc(string value) => Uri.EscapeDataString(value);

@@ -205,6 +205,26 @@ public class HostBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connector_request_bodies_carry_Content_Length_and_are_never_chunked()
+    {
+        // Some gateways and proxies on government networks refuse chunked request bodies; Microsoft's SDKs buffer them.
+        await _bot.SendAsync(Message("help"));
+        var messenger = _bot.Services.GetRequiredService<IProactiveMessenger>();
+        await messenger.CreatePersonalConversationAsync(_connector.ServiceUrl, TestActivities.BotId, "29:new-user", TestActivities.TenantId,
+            Activity.Message("Workshop tomorrow at 10:00"), default);
+
+        var withBodies = _connector.Requests.Where(r => r.Method is "POST" or "PUT").ToList();
+        Assert.Contains(withBodies, r => r.IsSend);
+        Assert.Contains(withBodies, r => r.Path == "/v3/conversations");
+        Assert.All(withBodies, r =>
+        {
+            Assert.False(r.Chunked, $"{r.Method} {r.Path} was sent chunked");
+            Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(r.Body), r.ContentLength);
+            Assert.StartsWith("application/json", r.ContentType);
+        });
+    }
+
+    [Fact]
     public async Task Proactive_one_to_one_conversation_is_created_with_the_tenant()
     {
         await _bot.SendAsync(Message("help")); // makes the fake connector's serviceUrl trusted
