@@ -26,7 +26,7 @@ public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAge
 
     public virtual async Task<Activity> WelcomeAsync(Activity inbound, CancellationToken cancellationToken)
     {
-        var agencyName = "your agency";
+        var agencyName = ""; // unknown: the card says "You are part of…" instead of naming an agency
         var now = time.GetUtcNow();
         var bonus = new List<EntitlementWindow>();
         if (UserKey.Of(inbound) is { } key)

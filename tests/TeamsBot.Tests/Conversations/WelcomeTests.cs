@@ -41,8 +41,27 @@ public class WelcomeTests
         await using var bot = await BotApp.StartAsync();
         var added = TestActivities.BotAdded(connector.ServiceUrl) with { From = new ChannelAccount { Id = "29:user-1" } };
         await bot.SendAsync(added);
-        var welcome = (await connector.WaitForSendsAsync(1)).Single(r => r.IsSend).VisibleText;
-        Assert.Contains("Welcome to Enterprise AI Assistant!", welcome);
-        Assert.Contains("your agency", welcome); // a user no directory rule maps
+        var sent = (await connector.WaitForSendsAsync(1)).Single(r => r.IsSend);
+        Assert.Contains("Welcome to Enterprise AI Assistant!", sent.VisibleText);
+        // A user no directory rule maps: no agency is named, and no sentence starts in lower case.
+        Assert.Contains("You are part of the government-wide AI program.", sent.VisibleText);
+        Assert.DoesNotContain("your agency is", sent.VisibleText, StringComparison.OrdinalIgnoreCase);
+        var texts = TextBlocks(sent.Activity!.Attachments![0].Content!.Value).ToList();
+        Assert.NotEmpty(texts);
+        Assert.All(texts, t => Assert.False(char.IsLower(t[0]), $"starts in lower case: {t}"));
+    }
+
+    private static IEnumerable<string> TextBlocks(System.Text.Json.JsonElement element)
+    {
+        if (element.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            if (element.TryGetProperty("type", out var type) && type.GetString() == "TextBlock" && element.TryGetProperty("text", out var text)
+                && text.GetString() is { Length: > 0 } value) yield return value;
+            foreach (var p in element.EnumerateObject()) foreach (var t in TextBlocks(p.Value)) yield return t;
+        }
+        else if (element.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray()) foreach (var t in TextBlocks(item)) yield return t;
+        }
     }
 }
