@@ -20,8 +20,46 @@ public static class ProtocolJson
             MaxDepth = MaxDepth,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             NumberHandling = JsonNumberHandling.Strict,
+            Converters = { new NullFreeListConverterFactory() },
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 }
+
+/// <summary>
+/// Reads <c>IReadOnlyList&lt;T&gt;</c> of reference types without their <c>null</c> elements (<c>"membersAdded": [null, {…}]</c>
+/// arrives from buggy or hostile callers), so no handler ever meets a null inside a list. Writing is unchanged.
+/// </summary>
+internal sealed class NullFreeListConverterFactory : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) =>
+        typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
+        && !typeToConvert.GetGenericArguments()[0].IsValueType;
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(NullFreeListConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+
+    private sealed class NullFreeListConverter<T> : JsonConverter<IReadOnlyList<T>> where T : class
+    {
+        public override IReadOnlyList<T>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"Expected an array, got {reader.TokenType}.");
+            var items = new List<T>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType == JsonTokenType.Null) continue;
+                if (JsonSerializer.Deserialize<T>(ref reader, options) is { } item) items.Add(item);
+            }
+            return items;
+        }
+
+        public override void Write(Utf8JsonWriter writer, IReadOnlyList<T> value, JsonSerializerOptions options)
+        {
+            writer.WriteStartArray();
+            foreach (var item in value) JsonSerializer.Serialize(writer, item, options);
+            writer.WriteEndArray();
+        }
+    }
+}
+
