@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace TeamsBot.Protocol.Activities;
 
@@ -33,33 +34,44 @@ public static class ProtocolJson
 /// </summary>
 internal sealed class NullFreeListConverterFactory : JsonConverterFactory
 {
+    private JsonSerializerOptions? _writeOptions;
+
     public override bool CanConvert(Type typeToConvert) =>
         typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(IReadOnlyList<>)
         && !typeToConvert.GetGenericArguments()[0].IsValueType;
 
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
-        (JsonConverter)Activator.CreateInstance(typeof(NullFreeListConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+        (JsonConverter)Activator.CreateInstance(typeof(NullFreeListConverter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]), this)!;
 
-    private sealed class NullFreeListConverter<T> : JsonConverter<IReadOnlyList<T>> where T : class
+    /// <summary>The same options without this factory: writing a list goes through System.Text.Json's own list converter.</summary>
+    private JsonSerializerOptions WriteOptions(JsonSerializerOptions options)
     {
+        if (_writeOptions is { } cached) return cached;
+        var plain = new JsonSerializerOptions(options);
+        foreach (var converter in plain.Converters.OfType<NullFreeListConverterFactory>().ToList()) plain.Converters.Remove(converter);
+        plain.MakeReadOnly(populateMissingResolver: true);
+        return _writeOptions = plain;
+    }
+
+    private sealed class NullFreeListConverter<T>(NullFreeListConverterFactory factory) : JsonConverter<IReadOnlyList<T>> where T : class
+    {
+        private JsonTypeInfo<T>? _element;
+        private JsonTypeInfo<IReadOnlyList<T>>? _list;
+
         public override IReadOnlyList<T>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException($"Expected an array, got {reader.TokenType}.");
+            var element = _element ??= (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
             var items = new List<T>();
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 if (reader.TokenType == JsonTokenType.Null) continue;
-                if (JsonSerializer.Deserialize<T>(ref reader, options) is { } item) items.Add(item);
+                if (JsonSerializer.Deserialize(ref reader, element) is { } item) items.Add(item);
             }
             return items;
         }
 
-        public override void Write(Utf8JsonWriter writer, IReadOnlyList<T> value, JsonSerializerOptions options)
-        {
-            writer.WriteStartArray();
-            foreach (var item in value) JsonSerializer.Serialize(writer, item, options);
-            writer.WriteEndArray();
-        }
+        public override void Write(Utf8JsonWriter writer, IReadOnlyList<T> value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, _list ??= (JsonTypeInfo<IReadOnlyList<T>>)factory.WriteOptions(options).GetTypeInfo(typeof(IReadOnlyList<T>)));
     }
 }
-
