@@ -14,8 +14,10 @@ public sealed class ManagedIdentityBotTests
 {
     private const string IdentityClientId = "0b7c1e2d-4f3a-4b5c-9d8e-7f6a5b4c3d2e";
 
-    [Fact]
-    public async Task Replies_carry_the_managed_identity_token_for_the_bot_framework_resource_and_it_is_reused()
+    [Theory]
+    [InlineData("Public", "https://api.botframework.com", "https://api.botframework.com")]
+    [InlineData("USGovHigh", "https://api.botframework.us", "https://api.botframework.us")]
+    public async Task Replies_carry_the_managed_identity_token_for_the_clouds_bot_framework_resource_and_it_is_reused(string cloud, string channelIssuer, string resource)
     {
         await using var issuer = await FakeChannelIssuer.StartAsync();
         await using var identity = await FakeManagedIdentity.StartAsync();
@@ -25,16 +27,17 @@ public sealed class ManagedIdentityBotTests
             ["Bot__AppId"] = IdentityClientId,
             ["Bot__ManagedIdentityClientId"] = IdentityClientId,
             ["Bot__OpenIdMetadataUrl"] = issuer.MetadataUrl,
+            ["Bot__Cloud"] = cloud,
         };
         await using var bot = await RunningBot.StartAsync(environment);
-        var channelToken = issuer.CreateToken(new ChannelTokenSpec { Audience = IdentityClientId, ServiceUrl = connector.ServiceUrl });
+        var channelToken = issuer.CreateToken(new ChannelTokenSpec { Issuer = channelIssuer, Audience = IdentityClientId, ServiceUrl = connector.ServiceUrl });
 
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(bot, TestActivities.Message(connector.ServiceUrl, "help"), channelToken)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(bot, TestActivities.Message(connector.ServiceUrl, "help"), channelToken)).StatusCode);
         var replies = (await connector.WaitForSendsAsync(2)).Where(r => r.IsSend).ToList();
 
         var issued = Assert.Single(identity.Requests); // cached: one token for both replies
-        Assert.Equal("https://api.botframework.com", issued.Resource);
+        Assert.Equal(resource, issued.Resource);
         Assert.Equal(IdentityClientId, issued.ClientId);
         Assert.Equal("2019-08-01", issued.ApiVersion);
         Assert.All(replies, r => Assert.Equal($"Bearer {issued.IssuedToken}", r.Authorization));
