@@ -91,6 +91,36 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(["Directory:Source must be File or Graph (was 'Ldap')."], Failures(new() { ["Directory:Source"] = "Ldap" }));
     }
 
+    [Fact]
+    public void Keyless_graph_credentials_report_what_they_lack_on_one_line_each()
+    {
+        // The workload identity variables are read through configuration; empty here whatever the machine has.
+        Dictionary<string, string?> Graph(string credential, Dictionary<string, string?> extra)
+        {
+            var s = new Dictionary<string, string?>
+            {
+                ["Directory:Source"] = "Graph", ["Graph:TenantId"] = Fakes.DirectoryHarness.SampleTenant, ["Graph:Credential"] = credential,
+                ["AZURE_CLIENT_ID"] = "", ["AZURE_TENANT_ID"] = "", ["AZURE_FEDERATED_TOKEN_FILE"] = "",
+            };
+            foreach (var (k, v) in extra) s[k] = v;
+            return s;
+        }
+
+        Assert.Empty(Failures(Graph("ManagedIdentity", [])));
+        Assert.Empty(Failures(Graph("ManagedIdentity", new() { ["Graph:ManagedIdentityClientId"] = "4d3c2b1a-6f5e-4d4c-9b3a-2f1e0d9c8b7a" })));
+        Assert.Equal(["Graph:Credential 'Vault' is unknown: use ClientSecret, Certificate, ManagedIdentity or WorkloadIdentity."], Failures(Graph("Vault", [])));
+        Assert.Equal(["Graph:ClientSecret and Graph:CertificatePath must be empty with Graph:Credential=ManagedIdentity (keyless: remove them)."],
+            Failures(Graph("ManagedIdentity", new() { ["Graph:ClientSecret"] = "s" })));
+        Assert.Equal(["Graph:Credential=WorkloadIdentity needs AZURE_FEDERATED_TOKEN_FILE (set by the AKS workload identity webhook).",
+                      "Graph:Credential=WorkloadIdentity needs Graph:ClientId or AZURE_CLIENT_ID."], Failures(Graph("WorkloadIdentity", [])));
+        var missingFile = Path.Combine(_dir, "no-token");
+        Assert.Equal([$"Graph:Credential=WorkloadIdentity: AZURE_FEDERATED_TOKEN_FILE '{missingFile}' does not exist."],
+            Failures(Graph("WorkloadIdentity", new() { ["AZURE_CLIENT_ID"] = "4d3c2b1a-6f5e-4d4c-9b3a-2f1e0d9c8b7a", ["AZURE_FEDERATED_TOKEN_FILE"] = missingFile })));
+        Assert.Equal(["Graph:ManagedIdentityClientId is used only with Graph:Credential=ManagedIdentity.", "Graph:ClientId is required for Directory:Source=Graph.",
+                      "Graph:CertificatePath is required for Graph:Credential=Certificate."],
+            Failures(Graph("Certificate", new() { ["Graph:ManagedIdentityClientId"] = "4d3c2b1a-6f5e-4d4c-9b3a-2f1e0d9c8b7a" })));
+    }
+
     [Theory]
     [InlineData("https://graph.microsoft.com", "https://graph.microsoft.com/v1.0", "https://graph.microsoft.com/.default", "https://login.microsoftonline.com/")]
     [InlineData("https://graph.microsoft.us", "https://graph.microsoft.us/v1.0", "https://graph.microsoft.us/.default", "https://login.microsoftonline.us/")]

@@ -95,7 +95,7 @@ public sealed class FakeOpenAI : IAsyncDisposable
         using var reader = new StreamReader(http.Request.Body);
         var body = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement.Clone();
         _requests.Enqueue(new ModelRequest(http.Request.Method, http.Request.Path + http.Request.QueryString,
-            http.Request.Headers.Authorization.ToString(), http.Request.Headers["api-key"].ToString(), body, DateTimeOffset.UtcNow));
+            http.Request.Headers.Authorization.ToString(), http.Request.Headers.TryGetValue("api-key", out var key) ? key.ToString() : null, body, DateTimeOffset.UtcNow));
         var script = _scripts.TryDequeue(out var s) ? s : Default;
         if (script.HeaderDelay > TimeSpan.Zero)
         {

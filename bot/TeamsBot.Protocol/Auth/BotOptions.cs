@@ -14,6 +14,11 @@ public sealed class BotOptions
     public string? CertificatePath { get; set; }
     public string? CertificatePassword { get; set; }
     public string? TenantId { get; set; }
+    /// <summary>
+    /// Client id of the user-assigned managed identity of an Azure Bot of type UserAssignedMSI (then the same value as
+    /// <see cref="AppId"/>): the connector token comes from the managed identity endpoint; no password or certificate.
+    /// </summary>
+    public string? ManagedIdentityClientId { get; set; }
     public string Cloud { get; set; } = "Public";
     public string? OpenIdMetadataUrl { get; set; }
     public string? TokenEndpoint { get; set; }
@@ -33,6 +38,8 @@ public sealed class BotOptions
     /// <summary>No app id: unauthenticated loopback-only development mode (never in Production).</summary>
     public bool LocalDevelopment => string.IsNullOrWhiteSpace(AppId);
 
+    public bool UsesManagedIdentity => !string.IsNullOrWhiteSpace(ManagedIdentityClientId);
+
     public BotCloud ResolveCloud()
     {
         var cloud = BotCloud.All.TryGetValue(Cloud, out var c) ? c : BotCloud.Public;
@@ -51,13 +58,22 @@ internal sealed class BotOptionsValidator(IHostEnvironment environment) : IValid
         {
             if (environment.IsProduction())
                 errors.Add("Bot:AppId is required in Production; local development mode (no app id) is never allowed there.");
+            if (o.UsesManagedIdentity)
+                errors.Add("Bot:ManagedIdentityClientId needs Bot:AppId (set both to the managed identity's client id).");
         }
         else
         {
             if (!Guid.TryParse(o.AppId, out _))
                 errors.Add("Bot:AppId must be the bot's Entra application (client) id, a GUID.");
-            if (string.IsNullOrWhiteSpace(o.AppPassword) && string.IsNullOrWhiteSpace(o.CertificatePath))
-                errors.Add("Bot:AppPassword or Bot:CertificatePath is required when Bot:AppId is set.");
+            if (o.UsesManagedIdentity)
+            {
+                if (!string.Equals(o.ManagedIdentityClientId, o.AppId, StringComparison.OrdinalIgnoreCase))
+                    errors.Add("Bot:ManagedIdentityClientId must equal Bot:AppId (a UserAssignedMSI bot's app id is its managed identity's client id).");
+                if (!string.IsNullOrWhiteSpace(o.AppPassword) || !string.IsNullOrWhiteSpace(o.CertificatePath))
+                    errors.Add("Bot:ManagedIdentityClientId excludes Bot:AppPassword and Bot:CertificatePath; remove the secret or certificate.");
+            }
+            else if (string.IsNullOrWhiteSpace(o.AppPassword) && string.IsNullOrWhiteSpace(o.CertificatePath))
+                errors.Add("Bot:AppPassword, Bot:CertificatePath or Bot:ManagedIdentityClientId is required when Bot:AppId is set.");
             if (!string.IsNullOrWhiteSpace(o.CertificatePath))
             {
                 if (!File.Exists(o.CertificatePath))

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Client;
+using Microsoft.Identity.Client.AppConfig;
 
 namespace TeamsBot.Protocol.Auth;
 
@@ -13,13 +14,16 @@ public interface IConnectorTokenProvider
 }
 
 /// <summary>
-/// Client credentials with MSAL (secret or certificate). MSAL's in-memory app token cache keeps the token until
-/// shortly before expiry. Authority: <c>{login}/{Bot:TenantId or botframework.com}</c>; scope per cloud.
-/// <c>Bot:TokenEndpoint</c> redirects MSAL's token request to another URL (tests: a loopback fake).
+/// Client credentials with MSAL (secret or certificate), or, with <c>Bot:ManagedIdentityClientId</c>, a token from the
+/// user-assigned managed identity (UserAssignedMSI bots; the App Service / Container Apps identity endpoint or IMDS).
+/// MSAL's in-memory token caches keep the token until shortly before expiry. Authority:
+/// <c>{login}/{Bot:TenantId or botframework.com}</c>; scope per cloud. <c>Bot:TokenEndpoint</c> redirects MSAL's client
+/// credentials request to another URL (tests: a loopback fake).
 /// </summary>
 internal sealed class MsalConnectorTokenProvider : IConnectorTokenProvider
 {
     private readonly IConfidentialClientApplication? _app;
+    private readonly IManagedIdentityApplication? _managedIdentity;
     private readonly string[] _scopes;
 
     public MsalConnectorTokenProvider(IOptions<BotOptions> options, IHttpClientFactory httpFactory)
@@ -28,6 +32,13 @@ internal sealed class MsalConnectorTokenProvider : IConnectorTokenProvider
         var cloud = o.ResolveCloud();
         _scopes = [cloud.ConnectorScope];
         if (o.LocalDevelopment) return;
+        if (o.UsesManagedIdentity)
+        {
+            _managedIdentity = ManagedIdentityApplicationBuilder.Create(ManagedIdentityId.WithUserAssignedClientId(o.ManagedIdentityClientId))
+                .WithHttpClientFactory(new MsalHttpClientFactory(httpFactory, null))
+                .Build();
+            return;
+        }
 
         var tenant = string.IsNullOrWhiteSpace(o.TenantId) ? cloud.MultiTenantAuthority : o.TenantId;
         var builder = ConfidentialClientApplicationBuilder.Create(o.AppId)
@@ -42,10 +53,20 @@ internal sealed class MsalConnectorTokenProvider : IConnectorTokenProvider
 
     public async Task<string?> GetTokenAsync(CancellationToken cancellationToken)
     {
+        if (_managedIdentity is not null)
+        {
+            var identityToken = await _managedIdentity.AcquireTokenForManagedIdentity(ManagedIdentityResource(_scopes[0]))
+                .ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            return identityToken.AccessToken;
+        }
         if (_app is null) return null;
         var result = await _app.AcquireTokenForClient(_scopes).ExecuteAsync(cancellationToken).ConfigureAwait(false);
         return result.AccessToken;
     }
+
+    /// <summary>Managed identity endpoints take a resource, not a scope: <c>https://api.botframework.us/.default</c> → <c>https://api.botframework.us</c>.</summary>
+    internal static string ManagedIdentityResource(string scope) =>
+        scope.EndsWith("/.default", StringComparison.Ordinal) ? scope[..^"/.default".Length] : scope;
 
     private sealed class MsalHttpClientFactory(IHttpClientFactory factory, string? tokenEndpoint) : IMsalHttpClientFactory
     {

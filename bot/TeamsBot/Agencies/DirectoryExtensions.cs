@@ -30,6 +30,7 @@ public static class DirectoryExtensions
         services.AddSingleton<IAgencyRegistry>(sp => sp.GetRequiredService<AgencyRegistry>());
         services.AddSingleton<IAgencySnapshotSource>(sp => sp.GetRequiredService<AgencyRegistry>());
         services.AddSingleton<IDirectoryCache, DirectoryCache>();
+        services.AddAzureCredentials();
         services.AddSingleton<IGraphCredentialFactory, EntraCredentialFactory>();
         services.AddSingleton<GraphClients>();
         services.AddSingleton<FileDirectorySource>();
@@ -73,7 +74,8 @@ internal sealed class AgencyRegistrySeeder(AgencyRegistry registry, ILogger<Agen
 }
 
 /// <summary>Checks <c>Directory:*</c> and, for <c>Source=Graph</c>, <c>Graph:*</c>; one line per problem at startup.</summary>
-internal sealed class DirectoryOptionsValidator(IOptions<GraphOptions> graph, IHostEnvironment environment) : IValidateOptions<DirectoryOptions>
+internal sealed class DirectoryOptionsValidator(IOptions<GraphOptions> graph, IOptions<WorkloadIdentityOptions> workload, IHostEnvironment environment)
+    : IValidateOptions<DirectoryOptions>
 {
     public ValidateOptionsResult Validate(string? name, DirectoryOptions o)
     {
@@ -110,14 +112,46 @@ internal sealed class DirectoryOptionsValidator(IOptions<GraphOptions> graph, IH
             if (!Uri.TryCreate(g.BaseUrl, UriKind.Absolute, out var baseUrl) || !(baseUrl.Scheme == Uri.UriSchemeHttps || (baseUrl.Scheme == Uri.UriSchemeHttp && baseUrl.IsLoopback)))
                 problems.Add($"Graph:BaseUrl must be an https URL such as https://graph.microsoft.us (was '{g.BaseUrl}').");
             if (string.IsNullOrWhiteSpace(g.TenantId)) problems.Add("Graph:TenantId is required for Directory:Source=Graph.");
-            if (string.IsNullOrWhiteSpace(g.ClientId)) problems.Add("Graph:ClientId is required for Directory:Source=Graph.");
-            if (string.IsNullOrWhiteSpace(g.ClientSecret) && string.IsNullOrWhiteSpace(g.CertificatePath))
-                problems.Add("Graph:ClientSecret or Graph:CertificatePath is required for Directory:Source=Graph.");
-            else if (g.CertificatePath is { Length: > 0 } cert && !System.IO.File.Exists(cert))
-                problems.Add($"Graph:CertificatePath '{cert}' does not exist.");
+            problems.AddRange(CredentialProblems(g));
             if (g.AuthorityHost is { Length: > 0 } a && !Uri.TryCreate(a, UriKind.Absolute, out _))
                 problems.Add($"Graph:AuthorityHost must be an absolute URL (was '{a}').");
         }
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private IEnumerable<string> CredentialProblems(GraphOptions g)
+    {
+        var credential = g.EffectiveCredential;
+        if (!GraphOptions.Credentials.Contains(credential))
+        {
+            yield return $"Graph:Credential '{g.Credential}' is unknown: use ClientSecret, Certificate, ManagedIdentity or WorkloadIdentity.";
+            yield break;
+        }
+        if (credential != KeylessCredential.ManagedIdentity && !string.IsNullOrWhiteSpace(g.ManagedIdentityClientId))
+            yield return "Graph:ManagedIdentityClientId is used only with Graph:Credential=ManagedIdentity.";
+        switch (credential)
+        {
+            case KeylessCredential.ManagedIdentity:
+                if (!string.IsNullOrWhiteSpace(g.ClientSecret) || !string.IsNullOrWhiteSpace(g.CertificatePath))
+                    yield return "Graph:ClientSecret and Graph:CertificatePath must be empty with Graph:Credential=ManagedIdentity (keyless: remove them).";
+                break;
+            case KeylessCredential.WorkloadIdentity:
+                if (!string.IsNullOrWhiteSpace(g.ClientSecret) || !string.IsNullOrWhiteSpace(g.CertificatePath))
+                    yield return "Graph:ClientSecret and Graph:CertificatePath must be empty with Graph:Credential=WorkloadIdentity (keyless: remove them).";
+                // Graph:TenantId is required for every credential (checked above).
+                foreach (var p in workload.Value.Problems("Graph:Credential", g.ClientId ?? workload.Value.ClientId, "Graph:ClientId or AZURE_CLIENT_ID"))
+                    yield return p;
+                break;
+            default:
+                if (string.IsNullOrWhiteSpace(g.ClientId)) yield return "Graph:ClientId is required for Directory:Source=Graph.";
+                if (credential == GraphOptions.CertificateCredential)
+                {
+                    if (string.IsNullOrWhiteSpace(g.CertificatePath)) yield return "Graph:CertificatePath is required for Graph:Credential=Certificate.";
+                    else if (!System.IO.File.Exists(g.CertificatePath)) yield return $"Graph:CertificatePath '{g.CertificatePath}' does not exist.";
+                }
+                else if (string.IsNullOrWhiteSpace(g.ClientSecret))
+                    yield return "Graph:ClientSecret or Graph:CertificatePath is required for Directory:Source=Graph.";
+                break;
+        }
     }
 }

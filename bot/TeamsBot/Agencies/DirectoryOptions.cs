@@ -39,6 +39,8 @@ public sealed class DirectorySyncOptions
 public sealed class GraphOptions
 {
     public const string Section = "Graph";
+    public const string SecretCredential = "ClientSecret", CertificateCredential = "Certificate";
+    public static readonly string[] Credentials = [SecretCredential, CertificateCredential, KeylessCredential.ManagedIdentity, KeylessCredential.WorkloadIdentity];
 
     /// <summary>
     /// Graph root: <c>https://graph.microsoft.com</c> (public, GCC), <c>https://graph.microsoft.us</c> (GCC High),
@@ -51,8 +53,20 @@ public sealed class GraphOptions
     /// <summary>Certificate with private key for the app registration, instead of a secret: PFX/P12 (with <see cref="CertificatePassword"/>) or PEM (certificate and key in one file).</summary>
     public string? CertificatePath { get; set; }
     public string? CertificatePassword { get; set; }
+    /// <summary>
+    /// <c>ClientSecret</c>, <c>Certificate</c>, <c>ManagedIdentity</c> or <c>WorkloadIdentity</c>; empty = <c>Certificate</c>
+    /// when <see cref="CertificatePath"/> is set, else <c>ClientSecret</c>.
+    /// </summary>
+    public string? Credential { get; set; }
+    /// <summary>With <c>ManagedIdentity</c>: the user-assigned identity's client id (empty = system-assigned).</summary>
+    public string? ManagedIdentityClientId { get; set; }
     /// <summary>Entra login host; default from the base URL (<c>login.microsoftonline.us</c> for <c>*.microsoft.us</c>).</summary>
     public string? AuthorityHost { get; set; }
+
+    /// <summary>The configured credential's canonical name (unknown names are returned as given; validation reports them).</summary>
+    public string EffectiveCredential => Credential is { Length: > 0 } c
+        ? Credentials.FirstOrDefault(k => k.Equals(c.Trim(), StringComparison.OrdinalIgnoreCase)) ?? c
+        : CertificatePath is { Length: > 0 } ? CertificateCredential : SecretCredential;
 
     /// <summary>Base URL with the API version, e.g. <c>https://graph.microsoft.us/v1.0</c>.</summary>
     public string ApiBaseUrl

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography.X509Certificates;
-using Azure.Core;
-using Azure.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -11,33 +8,6 @@ using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Authentication.Azure;
 
 namespace TeamsBot.Agencies;
-
-/// <summary>
-/// The credential the Graph client authenticates with, per tenant. The default is app-only (client secret or certificate)
-/// against the cloud's Entra login host; tests substitute a credential that returns a fixed token so the real
-/// <see cref="GraphServiceClient"/> talks to a local fake Graph over http://127.0.0.1.
-/// </summary>
-internal interface IGraphCredentialFactory
-{
-    TokenCredential Create(string tenantId);
-}
-
-internal sealed class EntraCredentialFactory(IOptions<GraphOptions> options) : IGraphCredentialFactory
-{
-    public TokenCredential Create(string tenantId)
-    {
-        var o = options.Value;
-        var credentialOptions = new ClientCertificateCredentialOptions { AuthorityHost = o.EffectiveAuthorityHost };
-        if (o.CertificatePath is { Length: > 0 } path)
-        {
-            var certificate = Path.GetExtension(path).Equals(".pem", StringComparison.OrdinalIgnoreCase)
-                ? X509Certificate2.CreateFromPemFile(path)
-                : X509CertificateLoader.LoadPkcs12FromFile(path, o.CertificatePassword);
-            return new ClientCertificateCredential(tenantId, o.ClientId, certificate, credentialOptions);
-        }
-        return new ClientSecretCredential(tenantId, o.ClientId, o.ClientSecret, new ClientSecretCredentialOptions { AuthorityHost = o.EffectiveAuthorityHost });
-    }
-}
 
 /// <summary>One <see cref="GraphServiceClient"/> per tenant (the SDK's default pipeline: retry handler honouring Retry-After, redirect, compression).</summary>
 internal sealed class GraphClients(IGraphCredentialFactory credentials, IOptions<GraphOptions> options) : IDisposable

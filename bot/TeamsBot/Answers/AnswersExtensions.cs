@@ -16,6 +16,7 @@ public static class AnswersExtensions
         var services = builder.Services;
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
+        services.AddAzureCredentials();
         services.AddOptions<KnowledgeOptions>().BindConfiguration(KnowledgeOptions.Section)
             .Validate(o => !string.IsNullOrWhiteSpace(o.Path), "Knowledge:Path must not be empty.")
             .Validate(o => o.MaxPassages is >= 1 and <= 10, "Knowledge:MaxPassages must be between 1 and 10.")
@@ -82,8 +83,10 @@ internal sealed class KnowledgeWarmup(KnowledgeBase knowledge) : IHostedService
 }
 
 /// <summary>One clear line per problem with <c>Model:*</c>.</summary>
-internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
+internal sealed class ModelOptionsValidator(IOptions<WorkloadIdentityOptions> workload) : IValidateOptions<ModelOptions>
 {
+    public ModelOptionsValidator() : this(Microsoft.Extensions.Options.Options.Create(new WorkloadIdentityOptions())) { }
+
     public ValidateOptionsResult Validate(string? name, ModelOptions o)
     {
         var failures = new List<string>();
@@ -98,8 +101,28 @@ internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
 
         if (string.IsNullOrWhiteSpace(o.Name))
             failures.Add($"Model:Name is required for Model:Provider={provider} (the {(provider == ModelOptions.AzureOpenAI ? "deployment" : "model")} name).");
-        if (provider is ModelOptions.OpenAI or ModelOptions.AzureOpenAI && string.IsNullOrWhiteSpace(o.ApiKey))
-            failures.Add($"Model:ApiKey is required for Model:Provider={provider}.");
+        string[] credentials = [ModelOptions.KeyCredential, KeylessCredential.ManagedIdentity, KeylessCredential.WorkloadIdentity];
+        var credential = credentials.FirstOrDefault(c => string.Equals(c, o.Credential, StringComparison.OrdinalIgnoreCase));
+        if (credential is null)
+            failures.Add($"Model:Credential '{o.Credential}' is unknown: use Key, ManagedIdentity or WorkloadIdentity.");
+        else if (credential == ModelOptions.KeyCredential)
+        {
+            if (provider is ModelOptions.OpenAI or ModelOptions.AzureOpenAI && string.IsNullOrWhiteSpace(o.ApiKey))
+                failures.Add($"Model:ApiKey is required for Model:Provider={provider}" +
+                    (provider == ModelOptions.AzureOpenAI ? " (or set Model:Credential=ManagedIdentity or WorkloadIdentity)." : "."));
+            if (!string.IsNullOrWhiteSpace(o.ManagedIdentityClientId))
+                failures.Add("Model:ManagedIdentityClientId is used only with Model:Credential=ManagedIdentity or WorkloadIdentity.");
+        }
+        else if (provider != ModelOptions.AzureOpenAI)
+            failures.Add($"Model:Credential={credential} works only with Model:Provider=AzureOpenAI; {provider} needs Model:Credential=Key.");
+        else
+        {
+            if (!string.IsNullOrWhiteSpace(o.ApiKey))
+                failures.Add($"Model:ApiKey must be empty with Model:Credential={credential} (keyless: remove the key).");
+            if (credential == KeylessCredential.WorkloadIdentity)
+                failures.AddRange(workload.Value.Problems("Model:Credential", o.ManagedIdentityClientId ?? workload.Value.ClientId,
+                    "AZURE_CLIENT_ID or Model:ManagedIdentityClientId", workload.Value.TenantId, "AZURE_TENANT_ID"));
+        }
         if (provider is ModelOptions.AzureOpenAI or ModelOptions.Compatible && string.IsNullOrWhiteSpace(o.Endpoint))
             failures.Add($"Model:Endpoint is required for Model:Provider={provider}.");
         if (!string.IsNullOrWhiteSpace(o.Endpoint))

@@ -7,12 +7,20 @@ public sealed class ModelOptions
 {
     public const string Section = "Model";
     public const string Offline = "Offline", OpenAI = "OpenAI", AzureOpenAI = "AzureOpenAI", Compatible = "Compatible";
+    public const string KeyCredential = "Key";
 
     /// <summary>Offline (default: knowledge answers only), OpenAI, AzureOpenAI or Compatible.</summary>
     public string Provider { get; set; } = Offline;
     /// <summary>Base URL: optional for OpenAI, the resource URL for Azure (e.g. https://x.openai.azure.us/), the /v1 base for Compatible.</summary>
     public string? Endpoint { get; set; }
     public string? ApiKey { get; set; }
+    /// <summary>
+    /// <c>Key</c> (default: <see cref="ApiKey"/>), or keyless for AzureOpenAI: <c>ManagedIdentity</c> or <c>WorkloadIdentity</c>
+    /// (Entra ID tokens for the Cognitive Services audience of the endpoint's cloud).
+    /// </summary>
+    public string Credential { get; set; } = KeyCredential;
+    /// <summary>User-assigned managed identity's client id (empty = system-assigned); for WorkloadIdentity it replaces AZURE_CLIENT_ID.</summary>
+    public string? ManagedIdentityClientId { get; set; }
     /// <summary>Model name, or the deployment name for Azure OpenAI.</summary>
     public string? Name { get; set; }
     /// <summary>Time allowed for the model to start answering (per attempt).</summary>
@@ -30,6 +38,12 @@ public sealed class ModelOptions
     public int MaxOutputTokens { get; set; } = 1200;
 
     public bool IsOffline => string.Equals(Provider, Offline, StringComparison.OrdinalIgnoreCase);
+
+    public bool IsKeyless => !string.Equals(Credential, KeyCredential, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Azure OpenAI in Azure Government (<c>*.openai.azure.us</c>, <c>*.cognitiveservices.azure.us</c>).</summary>
+    public bool IsAzureGovernment =>
+        Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Host.EndsWith(".azure.us", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary><c>Knowledge:*</c>: the approved documents the bot answers from and cites.</summary>

@@ -2,6 +2,8 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net;
 using Azure.AI.OpenAI;
+using Azure.Core;
+using Azure.Identity;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -20,10 +22,10 @@ public sealed class ModelClient
     public const string HttpClientName = "answers-model";
     private readonly Lazy<IChatClient?> _client;
 
-    public ModelClient(IOptions<ModelOptions> options, IHttpClientFactory httpClients)
+    public ModelClient(IOptions<ModelOptions> options, IHttpClientFactory httpClients, AzureCredentialFactory credentials)
     {
         var o = options.Value;
-        _client = new Lazy<IChatClient?>(() => Create(o, httpClients.CreateClient(HttpClientName)));
+        _client = new Lazy<IChatClient?>(() => Create(o, httpClients.CreateClient(HttpClientName), TokenCredentialFor(o, credentials)));
         Options = o;
     }
 
@@ -38,7 +40,21 @@ public sealed class ModelClient
 
     public IChatClient? Client => _client.Value;
 
-    internal static IChatClient? Create(ModelOptions o, HttpClient http)
+    /// <summary>The Entra ID credential for <c>Model:Credential=ManagedIdentity|WorkloadIdentity</c>; null for keys.</summary>
+    internal static TokenCredential? TokenCredentialFor(ModelOptions o, AzureCredentialFactory credentials) =>
+        o.Credential.ToUpperInvariant() switch
+        {
+            "MANAGEDIDENTITY" => credentials.ManagedIdentity(o.ManagedIdentityClientId),
+            "WORKLOADIDENTITY" => credentials.WorkloadIdentity(o.ManagedIdentityClientId, null,
+                o.IsAzureGovernment ? AzureAuthorityHosts.AzureGovernment : AzureAuthorityHosts.AzurePublicCloud),
+            _ => null,
+        };
+
+    /// <summary>Token audience of an Azure OpenAI resource: Azure Government for <c>*.azure.us</c> endpoints, else the public cloud.</summary>
+    internal static AzureOpenAIAudience AudienceFor(ModelOptions o) =>
+        o.IsAzureGovernment ? AzureOpenAIAudience.AzureGovernment : AzureOpenAIAudience.AzurePublicCloud;
+
+    internal static IChatClient? Create(ModelOptions o, HttpClient http, TokenCredential? tokenCredential = null)
     {
         if (o.IsOffline) return null;
         var transport = new HttpClientPipelineTransport(http);
@@ -49,8 +65,10 @@ public sealed class ModelClient
         {
             case "AZUREOPENAI":
             {
-                var azure = new AzureOpenAIClient(new Uri(o.Endpoint!), key,
-                    new AzureOpenAIClientOptions { Transport = transport, RetryPolicy = retry, NetworkTimeout = o.IdleTimeout });
+                var azureOptions = new AzureOpenAIClientOptions { Transport = transport, RetryPolicy = retry, NetworkTimeout = o.IdleTimeout, Audience = AudienceFor(o) };
+                var azure = tokenCredential is null
+                    ? new AzureOpenAIClient(new Uri(o.Endpoint!), key, azureOptions)
+                    : new AzureOpenAIClient(new Uri(o.Endpoint!), tokenCredential, azureOptions);
                 return azure.GetChatClient(name).AsIChatClient();
             }
             default:

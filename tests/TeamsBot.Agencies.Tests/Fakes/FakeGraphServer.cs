@@ -68,6 +68,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private int _requestCount, _batchStepCount;
     public ConcurrentQueue<string> RequestLog { get; } = new();
     public ConcurrentQueue<string> UnauthorizedLog { get; } = new();
+    /// <summary>Which bearer tokens Graph accepts (default: <see cref="Token"/>).</summary>
+    public Func<string, bool> AcceptsToken { get; set; } = token => token == Token;
 
     public static async Task<FakeGraphServer> StartAsync()
     {
@@ -159,7 +161,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
         Interlocked.Increment(ref _requestCount);
         var pathAndQuery = context.Request.Path.Value + context.Request.QueryString.Value;
         if (RequestLog.Count < 100_000) RequestLog.Enqueue($"{context.Request.Method} {pathAndQuery}");
-        if (context.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !AcceptsToken(authorization["Bearer ".Length..]))
         {
             UnauthorizedLog.Enqueue(pathAndQuery);
             await WriteAsync(context, new Reply(401, Error("InvalidAuthenticationToken", "Access token is empty or invalid.")));

@@ -18,7 +18,7 @@ public class ConfigurationTests
         Assert.Equal(2, code);
         Assert.Contains("Configuration error: Bot:Cloud 'Mars' is unknown; use one of Public, USGov, USGovHigh, USGovDoD.", lines);
         Assert.Contains("Configuration error: Bot:AppId must be the bot's Entra application (client) id, a GUID.", lines);
-        Assert.Contains("Configuration error: Bot:AppPassword or Bot:CertificatePath is required when Bot:AppId is set.", lines);
+        Assert.Contains("Configuration error: Bot:AppPassword, Bot:CertificatePath or Bot:ManagedIdentityClientId is required when Bot:AppId is set.", lines);
         Assert.Contains("Configuration error: Bot:OpenIdMetadataUrl 'http://login.example.com/metadata' must use https (plain http is allowed on loopback only).", lines);
         Assert.Contains("Configuration error: Bot:AllowedTenants entry 'contoso' is not a tenant GUID.", lines);
         Assert.DoesNotContain(lines, l => l.Contains("   at ")); // no stack trace
