@@ -32,6 +32,7 @@ public static class DirectoryExtensions
         services.AddSingleton<IDirectoryCache, DirectoryCache>();
         services.AddSingleton<IGraphCredentialFactory, EntraCredentialFactory>();
         services.AddSingleton<GraphClients>();
+        services.AddSingleton<AudienceStaging>();
         services.AddSingleton<FileDirectorySource>();
         services.AddSingleton<GraphDirectorySource>();
         services.AddSingleton<IDirectorySource>(sp =>
@@ -115,6 +116,7 @@ internal sealed class DirectoryOptionsValidator(IOptions<GraphOptions> graph, IH
                 problems.Add("Graph:ClientSecret or Graph:CertificatePath is required for Directory:Source=Graph.");
             else if (g.CertificatePath is { Length: > 0 } cert && !System.IO.File.Exists(cert))
                 problems.Add($"Graph:CertificatePath '{cert}' does not exist.");
+            if (g.MaxTenantClients < 1) problems.Add($"Graph:MaxTenantClients must be at least 1 (was {g.MaxTenantClients}).");
             if (g.AuthorityHost is { Length: > 0 } a && !Uri.TryCreate(a, UriKind.Absolute, out _))
                 problems.Add($"Graph:AuthorityHost must be an absolute URL (was '{a}').");
         }

@@ -51,6 +51,8 @@ public sealed class GraphOptions
     /// <summary>Certificate with private key for the app registration, instead of a secret: PFX/P12 (with <see cref="CertificatePassword"/>) or PEM (certificate and key in one file).</summary>
     public string? CertificatePath { get; set; }
     public string? CertificatePassword { get; set; }
+    /// <summary>Graph clients kept at most (one per tenant read); the least recently used one is let go beyond this.</summary>
+    public int MaxTenantClients { get; set; } = 64;
     /// <summary>Entra login host; default from the base URL (<c>login.microsoftonline.us</c> for <c>*.microsoft.us</c>).</summary>
     public string? AuthorityHost { get; set; }
 
