@@ -29,7 +29,8 @@ public sealed class AgencyRulesTests
         snapshot.Setup(s => s.GetSnapshotAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new AgencySnapshot(Agencies));
         _source.SetupGet(s => s.DefaultTenantId).Returns(Tenant);
         var options = Options.Create(new DirectoryOptions { Rules = rules.Length > 0 ? rules : null });
-        return new AgencyDirectory(_source.Object, snapshot.Object, _cache.Object, options, _time, NullLogger<AgencyDirectory>.Instance);
+        return new AgencyDirectory(_source.Object, snapshot.Object, _cache.Object,
+            new AudienceStaging(Mock.Of<Microsoft.EntityFrameworkCore.IDbContextFactory<TeamsBot.Storage.TeamsBotDbContext>>(), _time), options, _time, NullLogger<AgencyDirectory>.Instance);
     }
 
     private void Returns(SourceUser user) =>

@@ -86,7 +86,7 @@ public sealed class FileDirectoryTests
         source.SetupGet(s => s.DefaultTenantId).Returns(Tenant);
         source.Setup(s => s.GetUserAsync(Tenant, "u", It.IsAny<CancellationToken>())).ReturnsAsync(new SourceUser { Id = "u", Mail = "a@gsa.gov" });
         var directory = new AgencyDirectory(source.Object, h.Services.GetRequiredService<IAgencySnapshotSource>(), h.Services.GetRequiredService<IDirectoryCache>(),
-            h.Services.GetRequiredService<IOptions<DirectoryOptions>>(), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgencyDirectory>.Instance);
+            h.Services.GetRequiredService<AudienceStaging>(), h.Services.GetRequiredService<IOptions<DirectoryOptions>>(), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgencyDirectory>.Instance);
 
         await directory.ResolveAsync(new UserKey("u", Tenant), default);
         time.Advance(TimeSpan.FromMinutes(59));

@@ -12,7 +12,7 @@ public sealed class StreamingAndSyncTests
 
     private static AgencyDirectory Directory(DirectoryHarness h, IDirectorySource source) =>
         new(source, h.Services.GetRequiredService<IAgencySnapshotSource>(), h.Services.GetRequiredService<IDirectoryCache>(),
-            h.Services.GetRequiredService<IOptions<DirectoryOptions>>(), TimeProvider.System, NullLogger<AgencyDirectory>.Instance);
+            h.Services.GetRequiredService<AudienceStaging>(), h.Services.GetRequiredService<IOptions<DirectoryOptions>>(), TimeProvider.System, NullLogger<AgencyDirectory>.Instance);
 
     [Fact]
     public async Task Audience_yields_the_first_page_before_the_source_has_produced_the_next()
@@ -45,12 +45,12 @@ public sealed class StreamingAndSyncTests
         var source = new Mock<IDirectorySource>();
         source.SetupGet(s => s.DefaultTenantId).Returns(Tenant);
         source.Setup(s => s.GetDeltaPageAsync(Tenant, null, It.IsAny<CancellationToken>())).ReturnsAsync(new DeltaPage(
-            [new SourceUser { Id = "m1", Mail = "pat@us.af.mil", UserPrincipalName = "pat@us.af.mil", Department = "Air Mobility Command", AccountEnabled = true }], [], null, "delta-1"));
+            [DeltaUser.Complete(new SourceUser { Id = "m1", Mail = "pat@us.af.mil", UserPrincipalName = "pat@us.af.mil", Department = "Air Mobility Command", AccountEnabled = true })], [], null, "delta-1"));
         // Graph may send only what changed: here the department (and no mail).
         source.Setup(s => s.GetDeltaPageAsync(Tenant, "delta-1", It.IsAny<CancellationToken>())).ReturnsAsync(new DeltaPage(
-            [new SourceUser { Id = "m1", Department = "Air Force Research Laboratory" }], [], null, "delta-2"));
+            [new DeltaUser(new SourceUser { Id = "m1", Department = "Air Force Research Laboratory" }, DeltaProperties.Department)], [], null, "delta-2"));
         source.Setup(s => s.GetDeltaPageAsync(Tenant, "delta-2", It.IsAny<CancellationToken>())).ReturnsAsync(new DeltaPage(
-            [new SourceUser { Id = "m1", Department = "Air Mobility Command" }], [], null, "delta-3"));
+            [new DeltaUser(new SourceUser { Id = "m1", Department = "Air Mobility Command" }, DeltaProperties.Department)], [], null, "delta-3"));
         var cache = h.Services.GetRequiredService<IDirectoryCache>();
         var syncer = new DirectorySyncer(source.Object, Directory(h, source.Object), cache, TimeProvider.System, NullLogger<DirectorySyncer>.Instance);
 

@@ -17,6 +17,7 @@ internal sealed class AgencyDirectory(
     IDirectorySource source,
     IAgencySnapshotSource agencies,
     IDirectoryCache cache,
+    AudienceStaging staging,
     IOptions<DirectoryOptions> options,
     TimeProvider time,
     ILogger<AgencyDirectory> logger) : IAgencyDirectory
@@ -96,28 +97,57 @@ internal sealed class AgencyDirectory(
             case AudienceKind.Agencies:
             {
                 var snapshot = await agencies.GetSnapshotAsync(cancellationToken);
-                var wanted = new HashSet<string>(spec.Ids, StringComparer.OrdinalIgnoreCase);
+                var wanted = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 // An agency on its own tenant(s) is read there; agencies sharing a tenant are found in the default tenant.
                 var tenants = new List<string>();
-                foreach (var id in wanted)
+                foreach (var id in spec.Ids)
                 {
                     var agency = snapshot.ById.GetValueOrDefault(id);
                     if (agency is null) { logger.LogWarning("Audience names unknown agency {AgencyId}", id); continue; }
+                    wanted.Add(agency.Id);
                     tenants.AddRange(agency.TenantIds.Count > 0 ? agency.TenantIds : [tenantId]);
                 }
                 foreach (var t in tenants.Distinct(StringComparer.OrdinalIgnoreCase))
+                {
+                    if (await IsCacheFreshAsync(t, cancellationToken))
+                    {
+                        await foreach (var page in cache.AgencyMembersAsync(t, wanted, spec.IncludeGuests, spec.IncludeDisabled, cancellationToken))
+                            foreach (var r in page) yield return r.ToUser();
+                        continue;
+                    }
+                    logger.LogInformation("Directory cache of tenant {TenantId} is not fresh: agency audience reads every user from the source", t);
                     await foreach (var u in MapPagesAsync(source.GetTenantUsersAsync(t, cancellationToken), t, spec, wanted, cancellationToken))
                         yield return u;
+                }
                 break;
             }
 
             case AudienceKind.Groups or AudienceKind.Team:
             {
-                // Only ids are remembered across groups (a user in two groups is sent once).
-                var seen = spec.Ids.Count > 1 ? new HashSet<string>(StringComparer.OrdinalIgnoreCase) : null;
-                foreach (var groupId in spec.Ids.Distinct(StringComparer.OrdinalIgnoreCase))
-                    await foreach (var u in MapPagesAsync(source.GetGroupMembersAsync(tenantId, groupId, cancellationToken), tenantId, spec, null, cancellationToken))
-                        if (seen is null || seen.Add(u.ObjectId)) yield return u;
+                var groupIds = spec.Ids.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+                if (groupIds.Count <= 1)
+                {
+                    foreach (var groupId in groupIds)
+                        await foreach (var u in MapPagesAsync(source.GetGroupMembersAsync(tenantId, groupId, cancellationToken), tenantId, spec, null, cancellationToken))
+                            yield return u;
+                    break;
+                }
+                // A user in several groups is yielded once: the ids already yielded are staged in the database, not in memory.
+                var run = await staging.StartAsync(cancellationToken);
+                try
+                {
+                    foreach (var groupId in groupIds)
+                        await foreach (var page in MapPageBatchesAsync(source.GetGroupMembersAsync(tenantId, groupId, cancellationToken), tenantId, spec, null, cancellationToken))
+                        {
+                            var unseen = await staging.StageUnseenAsync(run, page.Select(u => u.ObjectId).ToList(), cancellationToken);
+                            foreach (var u in page)
+                                if (unseen.Remove(u.ObjectId)) yield return u;
+                        }
+                }
+                finally
+                {
+                    await staging.FinishAsync(run);
+                }
                 break;
             }
 
@@ -145,18 +175,34 @@ internal sealed class AgencyDirectory(
         }
     }
 
+    /// <summary>
+    /// The tenant's cache can answer an agency audience: a full pass has completed, no agency edit has asked for a new one,
+    /// and the last sync ended within <c>Directory:Sync:Interval</c>.
+    /// </summary>
+    private async Task<bool> IsCacheFreshAsync(string tenantId, CancellationToken cancellationToken) =>
+        await cache.GetSyncStateAsync(tenantId, cancellationToken) is { DeltaLink: not null, FullSyncCompletedAt: not null, LastSyncAt: { } lastSync }
+        && time.GetUtcNow() - lastSync <= options.Value.Sync.Interval;
+
     private async IAsyncEnumerable<DirectoryUser> MapPagesAsync(IAsyncEnumerable<IReadOnlyList<SourceUser>> pages, string tenantId, AudienceSpec spec, HashSet<string>? agencyIds, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var page in MapPageBatchesAsync(pages, tenantId, spec, agencyIds, cancellationToken))
+            foreach (var u in page) yield return u;
+    }
+
+    private async IAsyncEnumerable<IReadOnlyList<DirectoryUser>> MapPageBatchesAsync(IAsyncEnumerable<IReadOnlyList<SourceUser>> pages, string tenantId, AudienceSpec spec, HashSet<string>? agencyIds, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var page in pages.WithCancellation(cancellationToken))
         {
             var records = await MapPageAsync(page, tenantId, cancellationToken);
             var timeZones = await cache.TimeZonesAsync(records.Select(r => r.ObjectId).ToList(), cancellationToken);
+            var users = new List<DirectoryUser>(records.Count);
             foreach (var r in records)
             {
                 if (!Include(r, spec, agencyIds)) continue;
                 if (r.TimeZone is null && timeZones.TryGetValue(r.ObjectId, out var tz)) r.TimeZone = tz;
-                yield return r.ToUser();
+                users.Add(r.ToUser());
             }
+            yield return users;
         }
     }
 

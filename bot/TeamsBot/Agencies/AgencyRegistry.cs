@@ -91,7 +91,7 @@ internal sealed class AgencyRegistry(IDbContextFactory<TeamsBotDbContext> factor
         if (row is null) db.Add(new AgencyRecord { Id = id, Json = json, UpdatedAt = time.GetUtcNow() });
         else { row.Json = json; row.UpdatedAt = time.GetUtcNow(); }
         await db.SaveChangesAsync(cancellationToken);
-        Invalidate();
+        await InvalidateAsync(db, cancellationToken);
         logger.LogInformation("Agency {AgencyId} saved", id);
     }
 
@@ -100,7 +100,7 @@ internal sealed class AgencyRegistry(IDbContextFactory<TeamsBotDbContext> factor
         await GetSnapshotAsync(cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var removed = await db.Set<AgencyRecord>().Where(a => a.Id == agencyId.ToLowerInvariant()).ExecuteDeleteAsync(cancellationToken) > 0;
-        Invalidate();
+        await InvalidateAsync(db, cancellationToken);
         return removed;
     }
 
@@ -114,5 +114,13 @@ internal sealed class AgencyRegistry(IDbContextFactory<TeamsBotDbContext> factor
     public async Task<bool> IsEntitledAsync(string agencyId, string feature, CancellationToken cancellationToken) =>
         (await FindAsync(agencyId, cancellationToken))?.IsEntitled(feature, time.GetUtcNow()) == true;
 
-    private void Invalidate() => _snapshot = null;
+    /// <summary>
+    /// Forgets the parsed registry and asks the next directory sync of every tenant for a full pass, so cached users are
+    /// mapped again with the edited agencies (until then agency audiences read from the source, not the cache).
+    /// </summary>
+    private async Task InvalidateAsync(TeamsBotDbContext db, CancellationToken cancellationToken)
+    {
+        _snapshot = null;
+        await db.Set<DirectorySyncState>().ExecuteUpdateAsync(s => s.SetProperty(x => x.DeltaLink, (string?)null), cancellationToken);
+    }
 }

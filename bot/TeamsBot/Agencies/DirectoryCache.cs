@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using TeamsBot.Storage;
 
@@ -12,6 +13,13 @@ internal interface IDirectoryCache
     /// <summary>Inserts or updates; a null time zone keeps the stored one (list and delta pages carry none).</summary>
     Task StoreAsync(IReadOnlyCollection<DirectoryUserRecord> users, CancellationToken cancellationToken);
     Task MarkDeletedAsync(IReadOnlyCollection<string> objectIds, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>
+    /// After a complete full pass: the tenant's users that pass did not return are deleted, except those looked up on their
+    /// own since it started (a new hire found by a lookup). Returns how many were marked.
+    /// </summary>
+    Task<int> MarkMissingFromFullSyncDeletedAsync(string tenantId, Guid fullPassId, DateTimeOffset passStartedAt, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>The tenant's cached users mapped to these agencies (not deleted), in pages ordered by object id.</summary>
+    IAsyncEnumerable<IReadOnlyList<DirectoryUserRecord>> AgencyMembersAsync(string tenantId, IReadOnlyCollection<string> agencyIds, bool includeGuests, bool includeDisabled, CancellationToken cancellationToken);
     Task<DirectorySyncState?> GetSyncStateAsync(string tenantId, CancellationToken cancellationToken);
     Task SaveSyncStateAsync(DirectorySyncState state, CancellationToken cancellationToken);
 }
@@ -58,8 +66,10 @@ internal sealed class DirectoryCache(IDbContextFactory<TeamsBotDbContext> factor
             if (existing.TryGetValue(u.ObjectId, out var row))
             {
                 var timeZone = u.TimeZone ?? row.TimeZone;
+                var lastFullSyncId = u.LastFullSyncId ?? row.LastFullSyncId;
                 db.Entry(row).CurrentValues.SetValues(u);
                 row.TimeZone = timeZone;
+                row.LastFullSyncId = lastFullSyncId;
             }
             else
             {
@@ -77,6 +87,38 @@ internal sealed class DirectoryCache(IDbContextFactory<TeamsBotDbContext> factor
         await db.Set<DirectoryUserRecord>().Where(u => objectIds.Contains(u.ObjectId))
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.IsDeleted, true).SetProperty(u => u.ResolvedAt, at), cancellationToken);
     }
+
+    public async Task<int> MarkMissingFromFullSyncDeletedAsync(string tenantId, Guid fullPassId, DateTimeOffset passStartedAt, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        return await db.Set<DirectoryUserRecord>()
+            .Where(u => u.TenantId == tenantId && !u.IsDeleted && (u.LastFullSyncId == null || u.LastFullSyncId != fullPassId) && u.ResolvedAt < passStartedAt)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.IsDeleted, true).SetProperty(u => u.ResolvedAt, at), cancellationToken);
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<DirectoryUserRecord>> AgencyMembersAsync(string tenantId, IReadOnlyCollection<string> agencyIds,
+        bool includeGuests, bool includeDisabled, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = "";
+        while (true)
+        {
+            List<DirectoryUserRecord> page;
+            await using (var db = await factory.CreateDbContextAsync(cancellationToken))
+            {
+                var from = after;
+                page = await db.Set<DirectoryUserRecord>().AsNoTracking()
+                    .Where(u => u.TenantId == tenantId && agencyIds.Contains(u.AgencyId) && !u.IsDeleted
+                        && (includeGuests || !u.IsGuest) && (includeDisabled || !u.IsDisabled) && string.Compare(u.ObjectId, from) > 0)
+                    .OrderBy(u => u.ObjectId).Take(CachePageSize).ToListAsync(cancellationToken);
+            }
+            if (page.Count == 0) yield break;
+            yield return page;
+            if (page.Count < CachePageSize) yield break;
+            after = page[^1].ObjectId;
+        }
+    }
+
+    private const int CachePageSize = 999;
 
     public async Task<DirectorySyncState?> GetSyncStateAsync(string tenantId, CancellationToken cancellationToken)
     {

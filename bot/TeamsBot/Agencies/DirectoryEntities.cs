@@ -29,6 +29,8 @@ internal sealed class DirectoryUserRecord
     public bool IsDisabled { get; set; }
     public bool IsDeleted { get; set; }
     public DateTimeOffset ResolvedAt { get; set; }
+    /// <summary>The last full delta pass that returned this user (kept when a lookup or an incremental page stores the user).</summary>
+    public Guid? LastFullSyncId { get; set; }
 
     public DirectoryUser ToUser() => new()
     {
@@ -84,6 +86,7 @@ internal sealed class DirectoryUserRecordConfiguration : IEntityTypeConfiguratio
         e.Property(u => u.MatchedBy).HasMaxLength(16);
         e.HasIndex(u => u.UserPrincipalName);
         e.HasIndex(u => new { u.AgencyId, u.TenantId });
+        e.HasIndex(u => u.TenantId);
     }
 }
 

@@ -33,6 +33,7 @@ public static class DirectoryExtensions
         services.AddAzureCredentials();
         services.AddSingleton<IGraphCredentialFactory, EntraCredentialFactory>();
         services.AddSingleton<GraphClients>();
+        services.AddSingleton<AudienceStaging>();
         services.AddSingleton<FileDirectorySource>();
         services.AddSingleton<GraphDirectorySource>();
         services.AddSingleton<IDirectorySource>(sp =>
@@ -113,6 +114,7 @@ internal sealed class DirectoryOptionsValidator(IOptions<GraphOptions> graph, IO
                 problems.Add($"Graph:BaseUrl must be an https URL such as https://graph.microsoft.us (was '{g.BaseUrl}').");
             if (string.IsNullOrWhiteSpace(g.TenantId)) problems.Add("Graph:TenantId is required for Directory:Source=Graph.");
             problems.AddRange(CredentialProblems(g));
+            if (g.MaxTenantClients < 1) problems.Add($"Graph:MaxTenantClients must be at least 1 (was {g.MaxTenantClients}).");
             if (g.AuthorityHost is { Length: > 0 } a && !Uri.TryCreate(a, UriKind.Absolute, out _))
                 problems.Add($"Graph:AuthorityHost must be an absolute URL (was '{a}').");
         }

@@ -60,6 +60,8 @@ public sealed class GraphOptions
     public string? Credential { get; set; }
     /// <summary>With <c>ManagedIdentity</c>: the user-assigned identity's client id (empty = system-assigned).</summary>
     public string? ManagedIdentityClientId { get; set; }
+    /// <summary>Graph clients kept at most (one per tenant read); the least recently used one is let go beyond this.</summary>
+    public int MaxTenantClients { get; set; } = 64;
     /// <summary>Entra login host; default from the base URL (<c>login.microsoftonline.us</c> for <c>*.microsoft.us</c>).</summary>
     public string? AuthorityHost { get; set; }
 

@@ -27,25 +27,25 @@ internal sealed class DirectorySyncer(IDirectorySource source, AgencyDirectory d
     }
 
     /// <summary>
-    /// An incremental delta page may carry only the properties that changed: the others are taken from the cache so the
-    /// rules see the whole user (a department change must not lose the mail domain).
+    /// An incremental delta page carries only the properties that changed: absent ones are taken from the cache so the rules
+    /// see the whole user (a department change must not lose the mail domain); one sent as <c>null</c> was cleared.
     /// </summary>
-    private async Task<IReadOnlyList<SourceUser>> MergeWithCacheAsync(IReadOnlyList<SourceUser> changed, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SourceUser>> MergeWithCacheAsync(IReadOnlyList<DeltaUser> changed, CancellationToken cancellationToken)
     {
         var merged = new List<SourceUser>(changed.Count);
-        foreach (var u in changed)
+        foreach (var (u, present) in changed)
         {
-            var c = await cache.FindAsync(u.Id, cancellationToken);
+            var c = present == DeltaProperties.All ? null : await cache.FindAsync(u.Id, cancellationToken);
             merged.Add(c is null ? u : u with
             {
-                UserPrincipalName = u.UserPrincipalName ?? c.UserPrincipalName,
-                Mail = u.Mail ?? c.Mail,
-                DisplayName = u.DisplayName ?? c.DisplayName,
-                CompanyName = u.CompanyName ?? c.CompanyName,
-                Department = u.Department ?? c.Department,
-                Division = u.Division ?? c.Division,
-                UserType = u.UserType ?? (c.IsGuest ? "Guest" : null),
-                AccountEnabled = u.AccountEnabled ?? !c.IsDisabled,
+                UserPrincipalName = present.HasFlag(DeltaProperties.UserPrincipalName) ? u.UserPrincipalName : c.UserPrincipalName,
+                Mail = present.HasFlag(DeltaProperties.Mail) ? u.Mail : c.Mail,
+                DisplayName = present.HasFlag(DeltaProperties.DisplayName) ? u.DisplayName : c.DisplayName,
+                CompanyName = present.HasFlag(DeltaProperties.CompanyName) ? u.CompanyName : c.CompanyName,
+                Department = present.HasFlag(DeltaProperties.Department) ? u.Department : c.Department,
+                Division = present.HasFlag(DeltaProperties.Division) ? u.Division : c.Division,
+                UserType = present.HasFlag(DeltaProperties.UserType) ? u.UserType : c.IsGuest ? "Guest" : null,
+                AccountEnabled = present.HasFlag(DeltaProperties.AccountEnabled) ? u.AccountEnabled : !c.IsDisabled,
             });
         }
         return merged;
@@ -54,20 +54,26 @@ internal sealed class DirectorySyncer(IDirectorySource source, AgencyDirectory d
     private async Task<DirectorySyncResult> RunAsync(string tenantId, string? deltaLink, DirectorySyncState? state, CancellationToken cancellationToken)
     {
         var full = deltaLink is null;
+        // A full pass tags every user it returns; once it has reached its delta link, the tenant's users it did not return are removed.
+        Guid? fullPassId = full ? Guid.NewGuid() : null;
+        var startedAt = time.GetUtcNow();
         string? link = deltaLink;
         int changed = 0, removed = 0, pages = 0;
         while (true)
         {
             var page = await source.GetDeltaPageAsync(tenantId, link, cancellationToken);
             pages++;
-            var changedUsers = full ? page.Changed : await MergeWithCacheAsync(page.Changed, cancellationToken);
+            var changedUsers = full ? page.Changed.Select(d => d.User).ToList() : await MergeWithCacheAsync(page.Changed, cancellationToken);
             var records = await directory.MapPageAsync(changedUsers, tenantId, cancellationToken);
+            foreach (var r in records) r.LastFullSyncId = fullPassId;
             await cache.StoreAsync(records, cancellationToken);
             await cache.MarkDeletedAsync(page.RemovedIds, time.GetUtcNow(), cancellationToken);
             changed += records.Count;
             removed += page.RemovedIds.Count;
             if (page.NextLink is { } next) { link = next; continue; }
             var now = time.GetUtcNow();
+            if (fullPassId is { } passId)
+                removed += await cache.MarkMissingFromFullSyncDeletedAsync(tenantId, passId, startedAt, now, cancellationToken);
             await cache.SaveSyncStateAsync(new DirectorySyncState
             {
                 TenantId = tenantId,

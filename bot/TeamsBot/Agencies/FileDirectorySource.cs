@@ -56,7 +56,7 @@ internal sealed class FileDirectorySource(DirectoryFiles files) : IDirectorySour
         var offset = link is not null && link.StartsWith("file:", StringComparison.Ordinal) && int.TryParse(link.AsSpan(5), out var o) ? o : 0;
         var users = Data.Users.Where(u => u.TenantId is null || string.Equals(u.TenantId, tenantId, StringComparison.OrdinalIgnoreCase)).Skip(offset).Take(PageSize).ToList();
         var more = Data.Users.Count > offset + PageSize;
-        return Task.FromResult(new DeltaPage(users, [], more ? $"file:{offset + PageSize}" : null, more ? null : "file:0"));
+        return Task.FromResult(new DeltaPage(users.Select(DeltaUser.Complete).ToList(), [], more ? $"file:{offset + PageSize}" : null, more ? null : "file:0"));
     }
 }
 

@@ -1,34 +1,13 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
-using Microsoft.Kiota.Authentication.Azure;
+using Microsoft.Kiota.Abstractions.Serialization;
 
 namespace TeamsBot.Agencies;
-
-/// <summary>One <see cref="GraphServiceClient"/> per tenant (the SDK's default pipeline: retry handler honouring Retry-After, redirect, compression).</summary>
-internal sealed class GraphClients(IGraphCredentialFactory credentials, IOptions<GraphOptions> options) : IDisposable
-{
-    private readonly ConcurrentDictionary<string, GraphServiceClient> _clients = new(StringComparer.OrdinalIgnoreCase);
-
-    public GraphServiceClient For(string tenantId) => _clients.GetOrAdd(tenantId, Create);
-
-    private GraphServiceClient Create(string tenantId)
-    {
-        var o = options.Value;
-        // The token is attached only for the configured Graph host (never for a host a nextLink might name).
-        var auth = new AzureIdentityAuthenticationProvider(credentials.Create(tenantId), [new Uri(o.BaseUrl).Host], null, true, o.Scope);
-        return new GraphServiceClient(auth, o.ApiBaseUrl);
-    }
-
-    public void Dispose()
-    {
-        foreach (var c in _clients.Values) c.Dispose();
-    }
-}
 
 /// <summary>
 /// Users from Microsoft Graph (app-only). Needs the application permissions User.Read.All, GroupMember.Read.All and
@@ -49,7 +28,8 @@ internal sealed class GraphDirectorySource(GraphClients clients, IOptions<GraphO
 
     public async Task<IReadOnlyDictionary<string, SourceUser?>> GetUsersAsync(string tenantId, IReadOnlyList<string> idsOrUpns, CancellationToken cancellationToken)
     {
-        var client = clients.For(tenantId);
+        using var lease = clients.Rent(tenantId);
+        var client = lease.Client;
         var keys = idsOrUpns.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         // Two steps per user: the user (selected fields) and its mailbox time zone (may fail: no mailbox, no permission).
         var steps = new Dictionary<string, Func<Microsoft.Kiota.Abstractions.RequestInformation>>();
@@ -74,7 +54,8 @@ internal sealed class GraphDirectorySource(GraphClients clients, IOptions<GraphO
 
     public async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> GetGroupIdsAsync(string tenantId, IReadOnlyList<string> userIds, CancellationToken cancellationToken)
     {
-        var client = clients.For(tenantId);
+        using var lease = clients.Rent(tenantId);
+        var client = lease.Client;
         var ids = userIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var steps = ids.Select((id, i) => (Key: $"g{i}", Build: (Func<Microsoft.Kiota.Abstractions.RequestInformation>)(() =>
             client.Users[id].TransitiveMemberOf.ToGetRequestInformation(c => { c.QueryParameters.Select = ["id"]; c.QueryParameters.Top = PageSize; }))))
@@ -101,7 +82,8 @@ internal sealed class GraphDirectorySource(GraphClients clients, IOptions<GraphO
 
     public async IAsyncEnumerable<IReadOnlyList<SourceUser>> GetTenantUsersAsync(string tenantId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var client = clients.For(tenantId);
+        using var lease = clients.Rent(tenantId);
+        var client = lease.Client;
         var page = await client.Users.GetAsync(c => { c.QueryParameters.Select = UserFields; c.QueryParameters.Top = PageSize; }, cancellationToken);
         while (page is not null)
         {
@@ -112,7 +94,8 @@ internal sealed class GraphDirectorySource(GraphClients clients, IOptions<GraphO
 
     public async IAsyncEnumerable<IReadOnlyList<SourceUser>> GetGroupMembersAsync(string tenantId, string groupId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var client = clients.For(tenantId);
+        using var lease = clients.Rent(tenantId);
+        var client = lease.Client;
         var members = client.Groups[groupId].TransitiveMembers.GraphUser;
         UserCollectionResponse? page;
         try
@@ -131,29 +114,88 @@ internal sealed class GraphDirectorySource(GraphClients clients, IOptions<GraphO
         }
     }
 
+    /// <summary>
+    /// One users delta page, read as raw JSON: the SDK drops properties sent as explicit <c>null</c>, and in a delta page
+    /// <c>null</c> means "cleared" while an absent property means "unchanged".
+    /// </summary>
     public async Task<DeltaPage> GetDeltaPageAsync(string tenantId, string? link, CancellationToken cancellationToken)
     {
-        var delta = clients.For(tenantId).Users.Delta;
+        using var lease = clients.Rent(tenantId);
+        var delta = lease.Client.Users.Delta;
+        var request = link is null
+            ? delta.ToGetRequestInformation(c => c.QueryParameters.Select = UserFields)
+            : delta.WithUrl(link).ToGetRequestInformation();
         try
         {
-            var response = link is null
-                ? await delta.GetAsDeltaGetResponseAsync(c => c.QueryParameters.Select = UserFields, cancellationToken)
-                : await delta.WithUrl(link).GetAsDeltaGetResponseAsync(cancellationToken: cancellationToken);
-            var changed = new List<SourceUser>();
-            var removed = new List<string>();
-            foreach (var u in response?.Value ?? [])
-            {
-                if (u.Id is null) continue;
-                if (u.AdditionalData?.ContainsKey("@removed") == true) removed.Add(u.Id);
-                else changed.Add(ToSource(u, tenantId));
-            }
-            return new DeltaPage(changed, removed, response?.OdataNextLink, response?.OdataDeltaLink);
+            await using var body = await lease.Client.RequestAdapter.SendPrimitiveAsync<Stream>(request, ODataErrorMapping, cancellationToken)
+                ?? throw new GraphLookupException("Graph users delta returned no body");
+            using var json = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+            return ParseDeltaPage(json.RootElement, tenantId);
         }
         catch (ODataError e) when (e.ResponseStatusCode == 410 || e.Error?.Code is "syncStateNotFound" or "resyncRequired")
         {
             throw new DeltaExpiredException($"delta link no longer accepted ({e.Error?.Code ?? e.ResponseStatusCode.ToString()})");
         }
     }
+
+    private static readonly Dictionary<string, ParsableFactory<IParsable>> ODataErrorMapping = new() { ["XXX"] = ODataError.CreateFromDiscriminatorValue };
+
+    internal static DeltaPage ParseDeltaPage(JsonElement page, string tenantId)
+    {
+        var changed = new List<DeltaUser>();
+        var removed = new List<string>();
+        if (page.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var u in value.EnumerateArray())
+            {
+                if (!u.TryGetProperty("id", out var idElement) || idElement.GetString() is not { } id) continue;
+                if (u.TryGetProperty("@removed", out _)) { removed.Add(id); continue; }
+                changed.Add(ParseDeltaUser(u, id, tenantId));
+            }
+        }
+        return new DeltaPage(changed, removed, OptionalString(page, "@odata.nextLink"), OptionalString(page, "@odata.deltaLink"));
+    }
+
+    private static DeltaUser ParseDeltaUser(JsonElement u, string id, string tenantId)
+    {
+        var present = DeltaProperties.None;
+        string? Text(string name, DeltaProperties property)
+        {
+            if (!u.TryGetProperty(name, out var v)) return null;
+            present |= property;
+            return v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        }
+        var user = new SourceUser
+        {
+            Id = id,
+            TenantId = tenantId,
+            UserPrincipalName = Text("userPrincipalName", DeltaProperties.UserPrincipalName),
+            Mail = Text("mail", DeltaProperties.Mail),
+            DisplayName = Text("displayName", DeltaProperties.DisplayName),
+            CompanyName = Text("companyName", DeltaProperties.CompanyName),
+            Department = Text("department", DeltaProperties.Department),
+            UserType = Text("userType", DeltaProperties.UserType),
+        };
+        if (u.TryGetProperty("employeeOrgData", out var org))
+        {
+            // employeeOrgData: null clears the division; an object without "division" leaves it unchanged.
+            if (org.ValueKind != JsonValueKind.Object) present |= DeltaProperties.Division;
+            else if (org.TryGetProperty("division", out var division))
+            {
+                present |= DeltaProperties.Division;
+                user = user with { Division = division.ValueKind == JsonValueKind.String ? division.GetString() : null };
+            }
+        }
+        if (u.TryGetProperty("accountEnabled", out var enabled))
+        {
+            present |= DeltaProperties.AccountEnabled;
+            user = user with { AccountEnabled = enabled.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } };
+        }
+        return new DeltaUser(user, present);
+    }
+
+    private static string? OptionalString(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     internal static SourceUser ToSource(User u, string tenantId) => new()
     {

@@ -14,9 +14,11 @@ public interface IAgencyDirectory
     Task<DirectoryUser> ResolveAsync(UserKey user, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Streams the members of an audience, page by page from the source: the whole audience is never held in memory.
+    /// Streams the members of an audience, page by page: the whole audience is never held in memory. Agency audiences come
+    /// from the database cache while the tenant's delta sync is fresh, otherwise from the source.
     /// Disabled accounts are skipped unless <see cref="AudienceSpec.IncludeDisabled"/>; guests are skipped unless
-    /// <see cref="AudienceSpec.IncludeGuests"/>. A user in several of the named groups appears once (only ids are kept for that).
+    /// <see cref="AudienceSpec.IncludeGuests"/>. A user in several of the named groups appears once (the ids already yielded
+    /// are staged in the database, not in memory).
     /// In an explicit list, users the source no longer knows are yielded with <see cref="DirectoryUser.IsDeleted"/> so senders can
     /// account for them. Time zones come from the cache when the page has none (list pages carry no mailbox settings).
     /// </summary>

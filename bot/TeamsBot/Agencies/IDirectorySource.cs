@@ -30,7 +30,31 @@ internal interface IDirectorySource
     Task<DeltaPage> GetDeltaPageAsync(string tenantId, string? link, CancellationToken cancellationToken);
 }
 
-internal sealed record DeltaPage(IReadOnlyList<SourceUser> Changed, IReadOnlyList<string> RemovedIds, string? NextLink, string? DeltaLink);
+internal sealed record DeltaPage(IReadOnlyList<DeltaUser> Changed, IReadOnlyList<string> RemovedIds, string? NextLink, string? DeltaLink);
+
+/// <summary>
+/// A user of a delta page and the properties the page carried. In an incremental page a property present with <c>null</c>
+/// was cleared and an absent one is unchanged; a full pass carries every user with every selected property.
+/// </summary>
+internal sealed record DeltaUser(SourceUser User, DeltaProperties Present)
+{
+    public static DeltaUser Complete(SourceUser user) => new(user, DeltaProperties.All);
+}
+
+[Flags]
+internal enum DeltaProperties
+{
+    None = 0,
+    UserPrincipalName = 1,
+    Mail = 2,
+    DisplayName = 4,
+    CompanyName = 8,
+    Department = 16,
+    Division = 32,
+    UserType = 64,
+    AccountEnabled = 128,
+    All = UserPrincipalName | Mail | DisplayName | CompanyName | Department | Division | UserType | AccountEnabled,
+}
 
 internal sealed class DeltaExpiredException(string message) : Exception(message);
 

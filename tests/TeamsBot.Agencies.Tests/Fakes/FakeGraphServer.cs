@@ -35,7 +35,8 @@ public sealed class FakeUser
 /// A local Microsoft Graph (v1.0) on http://127.0.0.1:{random port} with the real JSON shapes the SDK parses:
 /// <c>/users</c> paging (<c>$top</c> ≤ 999, <c>$select</c>, <c>@odata.nextLink</c>), <c>/users/{id|upn}</c> (404 when deleted),
 /// <c>/users/{id}/mailboxSettings</c>, <c>/users/{id}/transitiveMemberOf</c>, <c>/groups/{id}/transitiveMembers[/microsoft.graph.user]</c>,
-/// <c>/users/delta</c> (nextLink pages, then <c>@odata.deltaLink</c>; changes and <c>@removed</c> since a delta token; 410 for expired tokens),
+/// <c>/users/delta</c> (nextLink pages, then <c>@odata.deltaLink</c>; since a delta token: changed users with only the changed
+/// properties, <c>null</c> for a cleared one, and <c>@removed</c>; 410 for expired tokens),
 /// <c>/$batch</c> (20 requests at most), and throttling (429 + <c>Retry-After</c>) of whole requests or of batch steps.
 /// Users beyond the stored list can be synthesised by index, so 200,000 users cost no server memory.
 /// </summary>
@@ -47,7 +48,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private readonly List<FakeUser> _users = [];
     private readonly Dictionary<string, FakeUser> _byKey = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<string>> _groupParents = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<(long Version, string Id, bool Removed)> _changes = [];
+    // Fields: the JSON properties a change touched (null = every property: a new user).
+    private readonly List<(long Version, string Id, bool Removed, string[]? Fields)> _changes = [];
     private long _version = 1;
     private long _oldestValidDeltaVersion = 0;
     private int _throttleRequests;
@@ -86,7 +88,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
         {
             _users.Add(user);
             Index(user);
-            _changes.Add((++_version, user.Id, false));
+            _changes.Add((++_version, user.Id, false, null));
         }
     }
 
@@ -96,9 +98,11 @@ public sealed class FakeGraphServer : IAsyncDisposable
         {
             var user = _byKey[id];
             if (user.UserPrincipalName is { } oldUpn) _byKey.Remove(oldUpn);
+            var before = Properties(user);
             change(user);
             Index(user);
-            _changes.Add((++_version, user.Id, false));
+            var after = Properties(user);
+            _changes.Add((++_version, user.Id, false, before.Keys.Where(k => !Equals(before[k], after[k])).ToArray()));
         }
     }
 
@@ -111,9 +115,19 @@ public sealed class FakeGraphServer : IAsyncDisposable
             _users.Remove(user);
             _byKey.Remove(user.Id);
             if (user.UserPrincipalName is { } upn) _byKey.Remove(upn);
-            _changes.Add((++_version, user.Id, true));
+            _changes.Add((++_version, user.Id, true, null));
         }
     }
+
+    private static Dictionary<string, object?> Properties(FakeUser u) => new()
+    {
+        ["userPrincipalName"] = u.UserPrincipalName, ["mail"] = u.Mail, ["displayName"] = u.DisplayName, ["companyName"] = u.CompanyName,
+        ["department"] = u.Department, ["employeeOrgData"] = u.Division, ["userType"] = u.UserType, ["accountEnabled"] = u.AccountEnabled,
+    };
+
+    /// <summary>After <paramref name="skip"/> more HTTP requests, the next one fails with 500 (the SDK does not retry it).</summary>
+    public void FailRequestAfter(int skip) => Interlocked.Exchange(ref _failAfter, skip);
+    private int _failAfter = -1;
 
     /// <summary>Declares a group nested in other groups (transitive membership).</summary>
     public void AddGroup(string id, params string[] memberOf)
@@ -174,6 +188,12 @@ public sealed class FakeGraphServer : IAsyncDisposable
             return;
         }
         Interlocked.Exchange(ref _throttleRequests, Math.Max(0, _throttleRequests));
+        if (Interlocked.Decrement(ref _failAfter) == -1)
+        {
+            await WriteAsync(context, new Reply(500, Error("generalException", "General exception while processing.")));
+            return;
+        }
+        if (_failAfter < -1) Interlocked.Exchange(ref _failAfter, -2);
         if (context.Request.Method == "POST" && context.Request.Path.Value == "/v1.0/$batch")
         {
             await BatchAsync(context);
@@ -352,9 +372,11 @@ public sealed class FakeGraphServer : IAsyncDisposable
         var select = Select(query);
         if (query.TryGetValue("$deltatoken", out var token))
         {
-            var since = long.Parse(token);
+            // {version}:{select}: like Graph, the token remembers the $select of the pass that issued it.
+            var parts = token.Split(':', 2);
+            var since = long.Parse(parts[0]);
             if (since < _oldestValidDeltaVersion) return new Reply(410, Error("syncStateNotFound", "The sync state is not found. Please restart the sync with an empty token."));
-            return DeltaChanges(since, 0, select);
+            return DeltaChanges(since, 0, parts.Length > 1 && parts[1].Length > 0 ? parts[1].Split(',') : select);
         }
         if (query.TryGetValue("$skiptoken", out var skip))
         {
@@ -373,20 +395,25 @@ public sealed class FakeGraphServer : IAsyncDisposable
         for (var i = offset; i < end; i++) page.Add(At(i));
         var sel = select is null ? "" : string.Join(',', select);
         var next = end < Count ? $"{BaseUrl}/v1.0/users/delta?$skiptoken={Uri.EscapeDataString($"full:{version}:{end}:{sel}")}" : null;
-        var deltaLink = next is null ? $"{BaseUrl}/v1.0/users/delta?$deltatoken={version}" : null;
+        var deltaLink = next is null ? $"{BaseUrl}/v1.0/users/delta?$deltatoken={Uri.EscapeDataString($"{version}:{sel}")}" : null;
         return new Reply(200, w => Collection(w, "users", page.Select(u => (Action<Utf8JsonWriter>)(w2 => WriteUser(w2, u, select))), next, deltaLink));
     }
 
     private Reply DeltaChanges(long since, int offset, string[]? select)
     {
-        var changedIds = _changes.Where(c => c.Version > since).Select(c => c.Id).Distinct().ToList();
+        // A changed user carries only the properties that changed (explicit null = cleared); a new user carries all.
+        var changes = _changes.Where(c => c.Version > since).ToList();
+        var changedIds = changes.Select(c => c.Id).Distinct().ToList();
+        string[]? FieldsOf(string id) => changes.Where(c => c.Id == id).Any(c => c.Fields is null)
+            ? null
+            : changes.Where(c => c.Id == id).SelectMany(c => c.Fields!).Distinct().ToArray();
         var page = changedIds.Skip(offset).Take(DeltaPageSize).ToList();
         var more = changedIds.Count > offset + DeltaPageSize;
         var sel = select is null ? "" : string.Join(',', select);
         var next = more ? $"{BaseUrl}/v1.0/users/delta?$skiptoken={Uri.EscapeDataString($"changes:{since}:{offset + DeltaPageSize}:{sel}")}" : null;
-        var deltaLink = more ? null : $"{BaseUrl}/v1.0/users/delta?$deltatoken={_version}";
+        var deltaLink = more ? null : $"{BaseUrl}/v1.0/users/delta?$deltatoken={Uri.EscapeDataString($"{_version}:{sel}")}";
         var items = page.Select(id => _byKey.TryGetValue(id, out var u)
-            ? (Action<Utf8JsonWriter>)(w => WriteUser(w, u, select))
+            ? (Action<Utf8JsonWriter>)(w => WriteUser(w, u, select, only: FieldsOf(id)))
             : w =>
             {
                 w.WriteStartObject();
@@ -429,9 +456,9 @@ public sealed class FakeGraphServer : IAsyncDisposable
         w.WriteEndObject();
     }
 
-    private void WriteUser(Utf8JsonWriter w, FakeUser u, string[]? select, string? context = null, bool typed = false)
+    private void WriteUser(Utf8JsonWriter w, FakeUser u, string[]? select, string? context = null, bool typed = false, string[]? only = null)
     {
-        bool Has(string field) => select is null || select.Contains(field, StringComparer.OrdinalIgnoreCase);
+        bool Has(string field) => (select is null || select.Contains(field, StringComparer.OrdinalIgnoreCase)) && (only is null || only.Contains(field));
         w.WriteStartObject();
         if (context is not null) w.WriteString("@odata.context", $"{BaseUrl}/v1.0/{context}");
         if (typed) w.WriteString("@odata.type", "#microsoft.graph.user");
@@ -441,7 +468,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
         if (Has("displayName")) w.WriteString("displayName", u.DisplayName);
         if (Has("companyName")) w.WriteString("companyName", u.CompanyName);
         if (Has("department")) w.WriteString("department", u.Department);
-        if (select is not null && select.Contains("employeeOrgData", StringComparer.OrdinalIgnoreCase))
+        if (select is not null && Has("employeeOrgData"))
         {
             w.WriteStartObject("employeeOrgData");
             w.WriteString("division", u.Division);

@@ -40,6 +40,25 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.ToTable("directory_agencies", (string)null);
                 });
 
+            modelBuilder.Entity("TeamsBot.Agencies.AudienceMemberRecord", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("StagedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("RunId", "ObjectId");
+
+                    b.HasIndex("StagedAt");
+
+                    b.ToTable("directory_audience_members", (string)null);
+                });
+
             modelBuilder.Entity("TeamsBot.Agencies.DirectorySyncState", b =>
                 {
                     b.Property<string>("TenantId")
@@ -96,6 +115,9 @@ namespace TeamsBot.Storage.Migrations.Postgres
                     b.Property<bool>("IsGuest")
                         .HasColumnType("boolean");
 
+                    b.Property<Guid?>("LastFullSyncId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Mail")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -122,6 +144,8 @@ namespace TeamsBot.Storage.Migrations.Postgres
                         .HasColumnType("character varying(256)");
 
                     b.HasKey("ObjectId");
+
+                    b.HasIndex("TenantId");
 
                     b.HasIndex("UserPrincipalName");
 

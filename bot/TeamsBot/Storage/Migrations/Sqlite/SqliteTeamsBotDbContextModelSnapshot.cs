@@ -35,6 +35,25 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.ToTable("directory_agencies", (string)null);
                 });
 
+            modelBuilder.Entity("TeamsBot.Agencies.AudienceMemberRecord", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StagedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RunId", "ObjectId");
+
+                    b.HasIndex("StagedAt");
+
+                    b.ToTable("directory_audience_members", (string)null);
+                });
+
             modelBuilder.Entity("TeamsBot.Agencies.DirectorySyncState", b =>
                 {
                     b.Property<string>("TenantId")
@@ -91,6 +110,9 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.Property<bool>("IsGuest")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("LastFullSyncId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Mail")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -117,6 +139,8 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("ObjectId");
+
+                    b.HasIndex("TenantId");
 
                     b.HasIndex("UserPrincipalName");
 
