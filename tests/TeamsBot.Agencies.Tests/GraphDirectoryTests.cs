@@ -25,6 +25,26 @@ public sealed class GraphDirectoryTests : IAsyncLifetime
         new() { Id = id, UserPrincipalName = upn, Mail = upn.Contains("#EXT#") ? null : upn, DisplayName = $"User {id}", Department = department, CompanyName = company, TimeZone = timeZone };
 
     [Fact]
+    public async Task Batch_request_bodies_carry_Content_Length_and_are_never_chunked()
+    {
+        // Gateways and proxies on some government networks refuse chunked request bodies.
+        _graph.AddUser(User("u1", "alex@irs.gov"));
+        _graph.AddUser(User("u2", "sam@irs.gov"));
+        await using var h = await DirectoryHarness.GraphAsync(_graph);
+
+        await h.Directory.ResolveAsync(new UserKey("u1", Tenant), default);
+        await h.Directory.ResolveAsync(new UserKey("u2", Tenant), default);
+
+        var framed = _graph.BodyFraming.ToList();
+        Assert.Equal(2, framed.Count(f => f.Request == "POST /v1.0/$batch"));
+        Assert.All(framed, f =>
+        {
+            Assert.False(f.Chunked, $"{f.Request} was sent chunked");
+            Assert.True(f.ContentLength > 0, $"{f.Request} had no Content-Length");
+        });
+    }
+
+    [Fact]
     public async Task Resolves_agency_department_time_zone_and_name_with_selected_fields_in_one_batch()
     {
         _graph.AddUser(User("u1", "alex@irs.gov", department: "Taxpayer Services", timeZone: "Central Standard Time"));

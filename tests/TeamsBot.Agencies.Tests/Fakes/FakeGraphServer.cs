@@ -70,6 +70,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private int _requestCount, _batchStepCount;
     public ConcurrentQueue<string> RequestLog { get; } = new();
     public ConcurrentQueue<string> UnauthorizedLog { get; } = new();
+    /// <summary>How each request with a body was framed: its Content-Length (null = none) and whether it came chunked.</summary>
+    public ConcurrentQueue<(string Request, long? ContentLength, bool Chunked)> BodyFraming { get; } = new();
     /// <summary>Which bearer tokens Graph accepts (default: <see cref="Token"/>).</summary>
     public Func<string, bool> AcceptsToken { get; set; } = token => token == Token;
 
@@ -175,6 +177,8 @@ public sealed class FakeGraphServer : IAsyncDisposable
         Interlocked.Increment(ref _requestCount);
         var pathAndQuery = context.Request.Path.Value + context.Request.QueryString.Value;
         if (RequestLog.Count < 100_000) RequestLog.Enqueue($"{context.Request.Method} {pathAndQuery}");
+        var chunked = context.Request.Headers.TransferEncoding.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
+        if (chunked || context.Request.ContentLength > 0) BodyFraming.Enqueue(($"{context.Request.Method} {pathAndQuery}", context.Request.ContentLength, chunked));
         var authorization = context.Request.Headers.Authorization.ToString();
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !AcceptsToken(authorization["Bearer ".Length..]))
         {
