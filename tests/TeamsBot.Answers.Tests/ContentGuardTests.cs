@@ -152,6 +152,8 @@ public class ContentGuardTests(ITestOutputHelper output)
     [InlineData("(C) Example Corp 2025\nCan we reuse this footer?")]
     [InlineData("Do I need an active TS/SCI clearance for the analyst job?")]
     [InlineData("UNCLASSIFIED//FOR PUBLIC RELEASE\nAgency launches AI pilot")]
+    [InlineData("Derived from: the 2023 budget. Is this footnote format okay?\n\nDeclassify on: what does that line mean?")]
+    [InlineData("Limited dissemination control: what does FEDCON mean?\nCUI Category: where do I find the list?")]
     public void Questions_about_markings_pass(string text) => Assert.False(Guard().Check(text).Blocked, string.Join(",", Guard().Check(text).Findings));
 
     [Theory]

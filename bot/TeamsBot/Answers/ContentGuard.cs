@@ -31,7 +31,7 @@ public sealed record GuardResult(IReadOnlyList<ProtectedKind> Findings)
 /// </summary>
 public sealed partial class ContentGuard
 {
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(MatchTimeoutMs);
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
     private readonly IReadOnlyList<Regex> _adminPatterns;
 
     public ContentGuard(IOptions<AnswersOptions> options)
@@ -92,7 +92,7 @@ public sealed partial class ContentGuard
     private const string LatinLookAlikes = "АВСЕНІЈКМОРЅТХУаеіјорсѕхуΑΒΕΖΗΙΚΜΝΟΡΤΥΧ";
     private const string Latin = "ABCEHIJKMOPSTXYaeijopcsxyABEZHIKMNOPTYX";
 
-    [GeneratedRegex(@"[\p{Pd}\u2212]|[^\S\r\n\t ]|[\u2044\u2215\u29F8\u2571]|\p{Cf}|[" + LatinLookAlikes + "]", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"[\p{Pd}\u2212-[\-]]|[^\S\r\n\t ]|[\u2044\u2215\u29F8\u2571]|\p{Cf}|[" + LatinLookAlikes + "]", RegexOptions.CultureInvariant)]
     private static partial Regex LookAlike();
 
     // ---- Social Security numbers ----
@@ -160,13 +160,21 @@ public sealed partial class ContentGuard
         @"SENSITIVE\s+SECURITY\s+INFORMATION";
 
     // The "//" between a level and its controls, also retyped as "/ /" or "||". (Backslashes only before a known control:
-    // "C:\Secret\Notes" is a path.)
+    // "C:\Secret\Notes" is a path.) Patterns start at the separator and look behind for the marking, so that the regex
+    // engine can skip straight to the rare '/' and '|' characters.
     private const string DoubleSlash = @"\s*(?:/\s*/|\|\|)\s*";
+    private const string SlashPair = @"(?:/\s*/|\|\|)\s*";
 
-    // Where a portion mark opens a paragraph: start of a line, after a sentence, or after a bullet ("- (S) …", "• (S) …").
-    private const string ParagraphOpening = @"(?:^|(?<=[.:;!?]\s{1,3})|(?<=^[ \t]*[-•*·▪◦][ \t]{1,3}))";
+    // Where a portion mark opens a paragraph (a lookbehind, placed right before the "("): start of a line, after a
+    // sentence, or after a bullet ("- (S) …", "• (S) …").
+    private const string ParagraphOpening = @"(?<=(?:^|[.:;!?]\s|^[ \t]*[-•*·▪◦]\s)\s*)";
 
-    private const int MatchTimeoutMs = 250;
+    // Built-in patterns are linear; the timeout only guards against a pathological input, and a timeout refuses (fail closed).
+    // Generous, so that a busy machine never turns an ordinary question into a refusal.
+    private const int MatchTimeoutMs = 1000;
+
+    // Lines of one authority block or designation indicator follow each other: labels further apart belong to unrelated text.
+    private const int BlockSpan = 200;
 
     /// <summary>Where a label or banner may start: the beginning of a line (after decoration) or right after a colon ("Summarize this: Classified By: …").</summary>
     private static bool StartsLine(string text, int index)
@@ -184,7 +192,7 @@ public sealed partial class ContentGuard
 
     // Banner with caveats anywhere: SECRET//NOFORN, TOP SECRET//SCI//NOFORN, CONFIDENTIAL//REL TO USA, FVEY.
     // Case-insensitive: "secret//noforn" typed in lower case is still a marking ("//" caveats never occur in prose).
-    [GeneratedRegex(@"\b(?:TOP[\s-]*SECRET|SECRET|CONFIDENTIAL)" + DoubleSlash + @"[A-Z]", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeoutMs)]
+    [GeneratedRegex(@"(?<=\b(?:TOP[\s-]*SECRET|SECRET|CONFIDENTIAL)\s*)" + SlashPair + @"[A-Z]", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeoutMs)]
     private static partial Regex BannerWithCaveats();
 
     // Older and hand-typed separators: SECRET/NOFORN, secret - noforn, SECRET NOFORN, SECRET\\NOFORN, TOP SECRET/SI/TK.
@@ -212,7 +220,7 @@ public sealed partial class ContentGuard
     // abbreviated caveats without parentheses (TS//SI//NF, s//nf); single-slash forms with a real control ((S/NF), (TS/SI/TK)),
     // never (c/o) or (TS/SCI), which people write for the clearance.
     [GeneratedRegex(@"\(\s*(?:TS|S|C)" + DoubleSlash + @"[A-Z][A-Z0-9 ,./-]*\)" +
-                    @"|\b(?:TS|S|C)" + DoubleSlash + @"(?:SCI|SI|TK|HCS|NF|NOFORN|ORCON|OC|REL|RELIDO|IMC|FVEY|RD|FRD|SAR|FGI)\b" +
+                    @"|(?<=\b(?:TS|S|C)\s*)" + SlashPair + @"(?:SCI|SI|TK|HCS|NF|NOFORN|ORCON|OC|REL|RELIDO|IMC|FVEY|RD|FRD|SAR|FGI)\b" +
                     @"|\(\s*(?:TS|S|C)\s*(?:/|\\{1,2})\s*(?:NF|NOFORN|REL\s+TO\b|RELIDO|OC|ORCON|SI|TK|HCS|FRD|RD|IMC|FVEY)(?:[/ ,-][A-Z0-9 ,./-]*)?\)",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, MatchTimeoutMs)]
     private static partial Regex PortionWithCaveats();
@@ -223,11 +231,11 @@ public sealed partial class ContentGuard
 
     // Bare portion marks (TS), (S), (C) open a paragraph or sentence and are followed by words:
     // "(S) The convoy departs…". Not "(c) 2024", "option (C)." or "employee(s)".
-    [GeneratedRegex(ParagraphOpening + @"\s*\(\s?(?<level>TS|S|C)\s?\)\s+(?<rest>[A-Za-z""'][^\r\n]*)", RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
+    [GeneratedRegex(ParagraphOpening + @"\(\s?(?<level>TS|S|C)\s?\)\s+(?<rest>[A-Za-z""'][^\r\n]*)", RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex PortionMarkOpening();
 
     // An (A) or (B) item opening a line or sentence: a "(C)" after it is the third option of a list, not a portion mark.
-    [GeneratedRegex(ParagraphOpening + @"[ \t]*\([AB]\)\s", RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
+    [GeneratedRegex(ParagraphOpening + @"\([AB]\)\s", RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex ListItemOpening();
 
     // "(C) Example Corp 2025", "(C) Copyright…", "(C) All rights reserved": a copyright line, not a portion mark.
@@ -236,7 +244,7 @@ public sealed partial class ContentGuard
 
     // Labels of a classification authority block, full or abbreviated as in messages (CL BY, DECL ON, DRV FROM); the value
     // is read ahead so that a block pasted on one line yields every label.
-    [GeneratedRegex(@"\b(?:(?<by>Classified\s+By|CL\s+BY)|(?<from>Derived\s+From|DE?RV\s+FROM)|(?<on>Declassify\s+On|DECL\s+ON)|(?<to>Downgrade\s+To)|(?<reason>(?:CL\s+)?Reason))[ \t]*:(?=[ \t]*(?<value>[^\r\n]{0,80}))",
+    [GeneratedRegex(@"(?<=\b(?<label>(?<by>Classified\s+By|CL\s+BY)|(?<from>Derived\s+From|DE?RV\s+FROM)|(?<on>Declassify\s+On|DECL\s+ON)|(?<to>Downgrade\s+To)|(?<reason>(?:CL\s+)?Reason))[ \t]*):(?=[ \t]*(?<value>[^\r\n]{0,80}))",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex AuthorityLabel();
 
@@ -263,33 +271,39 @@ public sealed partial class ContentGuard
     private static partial Regex ReasonValue();
 
     /// <summary>
-    /// A classification authority block: two different labels (the first opening a line), or one label whose value only a
+    /// A classification authority block: two different labels close together (the first opening a line), or one label whose value only a
     /// marking has (a declassification date or exemption, "Multiple Sources", an E.O. 13526 reason, a level to downgrade to).
     /// "Classified by whom?" and "Derived from the 2023 budget…" have no colon and never match.
     /// </summary>
     internal static bool ContainsAuthorityBlock(string text)
     {
-        var seen = 0;
+        int seen = 0, last = 0;
         foreach (Match m in AuthorityLabel().Matches(text))
         {
+            if (m.Index - last > BlockSpan) seen = 0; // too far from the previous label to be the same block
+            last = m.Index;
             var value = m.Groups["value"].Value;
-            var atStart = StartsLine(text, m.Index);
+            var atStart = StartsLine(text, m.Groups["label"].Index);
             int label;
             if (m.Groups["by"].Success) { label = 1; if (atStart && ClassifierValue().IsMatch(value)) return true; }
             else if (m.Groups["from"].Success) { label = 2; if (SourceValue().IsMatch(value)) return true; }
             else if (m.Groups["on"].Success) { label = 4; if (DeclassificationValue().IsMatch(value)) return true; }
             else if (m.Groups["to"].Success) { label = 8; if (LevelValue().IsMatch(value)) return true; }
             else { if (ReasonValue().IsMatch(value)) return true; continue; } // "Reason:" alone is ordinary
-            if (seen == 0 && !atStart) continue;
+            if ((seen == 0 && !atStart) || value.Contains('?')) continue; // "Declassify on: what does that mean?" asks
             if (seen != 0 && (seen & label) == 0) return true;
             seen |= label;
         }
         return false;
     }
 
+    // A fast pre-check for the one pattern that can only start at a level word (its separators include plain spaces).
+    private static bool MentionsLevel(string text) =>
+        text.Contains("SECRET", StringComparison.OrdinalIgnoreCase) || text.Contains("CONFIDENTIAL", StringComparison.OrdinalIgnoreCase);
+
     internal static bool ContainsClassificationMarking(string text)
     {
-        if (BannerWithCaveats().IsMatch(text) || BannerWithControl().IsMatch(text) || BannerLine().IsMatch(text) || TopSecretCaps().IsMatch(text)
+        if (BannerWithCaveats().IsMatch(text) || (MentionsLevel(text) && BannerWithControl().IsMatch(text)) || BannerLine().IsMatch(text) || TopSecretCaps().IsMatch(text)
             || ForeignBanner().IsMatch(text) || PortionWithCaveats().IsMatch(text) || ForeignPortion().IsMatch(text) || ContainsAuthorityBlock(text))
             return true;
         foreach (Match m in PortionMarkOpening().Matches(text))
@@ -304,19 +318,22 @@ public sealed partial class ContentGuard
 
     // CUI//SP-PRVCY, CUI//FEDCON in any case, CUI/SP-CTI, CONTROLLED//…, UNCLASSIFIED//CUI, or the full banner in capitals
     // ("what is controlled unclassified information?" is an ordinary question, and so is "CUI/PII training").
-    [GeneratedRegex(@"\b(?i:CUI)" + DoubleSlash + @"[A-Za-z]|\bCONTROLLED\s+UNCLASSIFIED\s+INFORMATION\b|\bCONTROLLED" + DoubleSlash + @"[A-Z]" +
-                    @"|\b(?i:CUI\s*/\s*(?:SP-[A-Z]|NOFORN|FEDCON|NOCON|FED\s*ONLY|DL\s+ONLY|DISPLAY\s+ONLY))|\b(?i:(?:UNCLASSIFIED|U)\s*//\s*CUI)\b",
+    [GeneratedRegex(@"(?<=\b(?i:CUI)\s*)" + SlashPair + @"[A-Za-z]|\bCONTROLLED\s+UNCLASSIFIED\s+INFORMATION\b|(?<=\bCONTROLLED\s*)" + SlashPair + @"[A-Z]" +
+                    @"|(?<=\b(?i:CUI)\s*)/\s*(?i:SP-[A-Z]|NOFORN|FEDCON|NOCON|FED\s*ONLY|DL\s+ONLY|DISPLAY\s+ONLY)|(?<=\b(?i:UNCLASSIFIED|U)\s*)//\s*(?i:CUI)\b",
         RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex CuiBanner();
 
     // A line that is only "CUI" or "CONTROLLED" (banner), a paragraph or sentence opening with the (CUI) portion mark,
     // or an e-mail classification line "Classification: CUI".
-    [GeneratedRegex(@"^" + Decor + @"(?:CUI|CONTROLLED)" + Decor + @"$|" + ParagraphOpening + @"[ \t]*\(CUI(?://[A-Z-]+)*\)\s|^[ \t]*(?i:classification)[ \t]*:[ \t]*CUI\b",
+    [GeneratedRegex(@"^" + Decor + @"(?:CUI|CONTROLLED)" + Decor + @"$|^[ \t]*(?i:classification)[ \t]*:[ \t]*CUI\b",
         RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex CuiLine();
 
+    [GeneratedRegex(ParagraphOpening + @"\(CUI(?://[A-Z-]+)*\)\s", RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
+    private static partial Regex CuiPortionOpening();
+
     // Lines of the CUI designation indicator (32 CFR 2002.20): Controlled by, CUI Category, Limited Dissemination Control, POC.
-    [GeneratedRegex(@"\b(?:(?<by>Controlled\s+by)|(?<category>CUI\s+Categor(?:y|ies))|(?<ldc>Limited\s+Dissemination\s+Controls?|LDC)|(?<poc>POC))[ \t]*:(?=[ \t]*(?<value>[^\r\n]{0,80}))",
+    [GeneratedRegex(@"(?<=\b(?<label>(?<by>Controlled\s+by)|(?<category>CUI\s+Categor(?:y|ies))|(?<ldc>Limited\s+Dissemination\s+Controls?|LDC)|(?<poc>POC))[ \t]*):(?=[ \t]*(?<value>[^\r\n]{0,80}))",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex IndicatorLabel();
 
@@ -329,45 +346,49 @@ public sealed partial class ContentGuard
     private static partial Regex DisseminationControlValue();
 
     /// <summary>
-    /// A CUI designation indicator without a banner: two of its lines (the first opening a line; "Controlled by" is often
+    /// A CUI designation indicator without a banner: two of its lines close together (the first opening a line; "Controlled by" is often
     /// there twice, for the agency and the office), a category line with a registry value or opening a line (not a question),
     /// or a dissemination control line with a registry control. "Controlled by the thermostat" and "Who is the POC?" have no
     /// colon; "POC: Jane" alone is an ordinary contact line.
     /// </summary>
     internal static bool ContainsDesignationIndicator(string text)
     {
-        var seen = 0;
+        int seen = 0, last = 0;
         foreach (Match m in IndicatorLabel().Matches(text))
         {
+            if (m.Index - last > BlockSpan) seen = 0;
+            last = m.Index;
             var value = m.Groups["value"].Value;
-            var atStart = StartsLine(text, m.Index);
+            var atStart = StartsLine(text, m.Groups["label"].Index);
             int label;
             if (m.Groups["by"].Success) label = (seen & 1) == 0 ? 1 : 16; // a second "Controlled by" line counts as another line
             else if (m.Groups["category"].Success) { label = 2; if (RegistryValue().IsMatch(value) || (atStart && value.Trim().Length > 0 && !value.Contains('?'))) return true; }
             else if (m.Groups["ldc"].Success) { label = 4; if (DisseminationControlValue().IsMatch(value)) return true; }
             else label = 8;
-            if (seen == 0 && !atStart) continue;
+            if ((seen == 0 && !atStart) || value.Contains('?')) continue; // "Declassify on: what does that mean?" asks
             if (seen != 0 && (seen & label) == 0) return true;
             seen |= label;
         }
         return false;
     }
 
-    internal static bool ContainsCuiMarking(string text) => CuiBanner().IsMatch(text) || CuiLine().IsMatch(text) || ContainsDesignationIndicator(text);
+    internal static bool ContainsCuiMarking(string text) => CuiBanner().IsMatch(text) || CuiLine().IsMatch(text) || CuiPortionOpening().IsMatch(text) || ContainsDesignationIndicator(text);
 
     // ---- Legacy and agency dissemination markings (FOUO, LOU, LES, SBU, OUO) ----
 
     // Unclassified or legacy marking with a control after "//" in any case: UNCLASSIFIED//FOUO, (U//LES), u//fouo, FOUO//LES,
     // UNCLASSIFIED//REL TO USA, FVEY. Not UNCLASSIFIED//FOR PUBLIC RELEASE, and UNCLASSIFIED//CUI is CUI.
-    [GeneratedRegex(@"\b(?:UNCLASSIFIED|U|FOUO|SBU|LES|LOU)" + DoubleSlash + @"(?!(?:APPROVED\s+)?(?:FOR\s+)?PUBLIC\s+RELEASE\b|CUI\b)[A-Z]",
+    [GeneratedRegex(@"(?<=\b(?:UNCLASSIFIED|U|FOUO|SBU|LES|LOU)\s*)" + SlashPair + @"(?!(?:APPROVED\s+)?(?:FOR\s+)?PUBLIC\s+RELEASE\b|CUI\b)[A-Z]",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex UnclassifiedWithControls();
 
     // Single-slash and dash forms: (U/FOUO), (u-les) anywhere; UNCLASSIFIED/FOUO, UNCLASSIFIED FOUO in capitals opening a line
     // ("can I use Teams for unclassified/FOUO work?" is a question).
-    [GeneratedRegex(@"\(\s*(?i:U\s*[/-]\s*(?:FOUO|LES|SBU|LOU|OUO|SSI|NF|NOFORN))\s*\)|^" + Decor + @"UNCLASSIFIED(?:\s*[/-]\s*|\s+)(?:" + LegacyMarkings + @")\b",
-        RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
-    private static partial Regex UnclassifiedSlashLegacy();
+    [GeneratedRegex(@"\(\s*(?i:U\s*[/-]\s*(?:FOUO|LES|SBU|LOU|OUO|SSI|NF|NOFORN))\s*\)", RegexOptions.CultureInvariant, MatchTimeoutMs)]
+    private static partial Regex UnclassifiedSlashLegacyPortion();
+
+    [GeneratedRegex(@"^" + Decor + @"UNCLASSIFIED(?:\s*[/-]\s*|\s+)(?:" + LegacyMarkings + @")\b", RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
+    private static partial Regex UnclassifiedSlashLegacyBanner();
 
     // A line that is only legacy markings in capitals: "FOR OFFICIAL USE ONLY", "FOUO", "LES NOFORN", "SBU-NF",
     // "LIMITED OFFICIAL USE - LAW ENFORCEMENT SENSITIVE".
@@ -393,12 +414,12 @@ public sealed partial class ContentGuard
     private static partial Regex HandlingStatement();
 
     // Bare legacy portion marks opening a paragraph or sentence: "(FOUO) The schedule…", "(SBU-NF) Post…", "(LES) The suspect…".
-    [GeneratedRegex(ParagraphOpening + @"[ \t]*\((?:FOUO|LOU|LES(?:[-/ ]NF)?|SBU(?:[-/ ](?:NF|NOFORN))?|OUO)\)\s+[A-Za-z""']",
+    [GeneratedRegex(ParagraphOpening + @"\((?:FOUO|LOU|LES(?:[-/ ]NF)?|SBU(?:[-/ ](?:NF|NOFORN))?|OUO)\)\s+[A-Za-z""']",
         RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex LegacyPortionOpening();
 
     internal static bool ContainsLegacyMarking(string text) =>
-        UnclassifiedWithControls().IsMatch(text) || UnclassifiedSlashLegacy().IsMatch(text) || LegacyBannerLine().IsMatch(text)
+        UnclassifiedWithControls().IsMatch(text) || UnclassifiedSlashLegacyPortion().IsMatch(text) || UnclassifiedSlashLegacyBanner().IsMatch(text) || LegacyBannerLine().IsMatch(text)
         || LegacyBannerOpening().IsMatch(text) || HandlingStatement().IsMatch(text) || LegacyPortionOpening().IsMatch(text);
 
     // ---- Payment cards ----
