@@ -51,7 +51,8 @@ for (var i = 0; i < iterations + warmup; i++)
 
 // Guard: realistic messages (the false-positive corpus) scanned one by one, ~20 MB in total.
 var guard = bot.Services.GetRequiredService<ContentGuard>();
-var corpus = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "normal-questions.txt")).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+var corpus = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "normal-questions.txt")).Where(l => l.Length > 0 && !l.StartsWith('#'))
+    .Select(l => l.Replace("\\n", "\n")).ToArray(); // "\n" in a corpus line stands for a line break
 var longMessage = string.Join("\n\n", corpus); // a pasted ~9 KB document
 long bytes = 0;
 var blocked = 0;

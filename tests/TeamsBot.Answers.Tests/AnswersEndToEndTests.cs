@@ -134,6 +134,8 @@ public class AnswersEndToEndTests
     [InlineData("(TS//SCI) Rewrite this paragraph more clearly.")]
     [InlineData("CUI//SP-PRVCY\nPlease shorten the attached notice")]
     [InlineData("Book the hotel with card 4111 1111 1111 1111")]
+    [InlineData("UNCLASSIFIED//FOR OFFICIAL USE ONLY\nShift roster: guards rotate at 0700.")]
+    [InlineData("Controlled by: Department of Defense\nCUI Category: PRVCY\nPlease rewrite this notice.")]
     public async Task Protected_content_is_refused_and_never_reaches_the_model_or_memory(string question)
     {
         await using var h = await Harness.StartAsync();
@@ -149,7 +151,8 @@ public class AnswersEndToEndTests
         // Only the second (clean) question reached the model, and it carries no trace of the first.
         var request = Assert.Single(h.Model!.Requests);
         Assert.DoesNotContain(request.Messages, m => m.Content.Contains("1120") || m.Content.Contains("SECRET//") || m.Content.Contains("4111")
-                                                     || m.Content.Contains("TS//") || m.Content.Contains("CUI//"));
+                                                     || m.Content.Contains("TS//") || m.Content.Contains("CUI//")
+                                                     || m.Content.Contains("OFFICIAL USE") || m.Content.Contains("Controlled by"));
         Assert.Equal(2, request.Messages.Count); // system + the clean question: nothing remembered from the refused one
         Assert.DoesNotContain(TestLogs.All, l => l.Contains("078-05-1120") || l.Contains("4111 1111"));
     }

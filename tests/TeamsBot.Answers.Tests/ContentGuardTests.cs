@@ -1,8 +1,11 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Xunit.Abstractions;
 
 namespace TeamsBot.Answers.Tests;
 
-public class ContentGuardTests
+public class ContentGuardTests(ITestOutputHelper output)
 {
     private static ContentGuard Guard(params string[] patterns) =>
         new(Options.Create(new AnswersOptions { BlockedPatterns = [.. patterns] }));
@@ -104,6 +107,119 @@ public class ContentGuardTests
         Assert.DoesNotContain("4111", text);
     }
 
+    [Theory]
+    [InlineData("UNCLASSIFIED//FOR OFFICIAL USE ONLY\nShift roster for the week")]
+    [InlineData("(U//FOUO) The schedule changes next month.")]
+    [InlineData("(u//les) the suspect list")]
+    [InlineData("UNCLASSIFIED//SBU")]
+    [InlineData("LIMITED OFFICIAL USE\nEmbassy staffing changes")]
+    [InlineData("(LES) The suspect was released on bond.")]
+    public void Legacy_dissemination_markings_are_refused_as_sensitive_but_unclassified(string text) =>
+        Assert.Equal([ProtectedKind.SensitiveButUnclassified], Guard().Check(text).Findings);
+
+    [Theory]
+    [InlineData("Controlled by: Department of Defense\nCUI Category: PRVCY\nLimited Dissemination Control: FEDCON\nPOC: Jane Doe, 555-0100")]
+    [InlineData("Controlled by: Department of Energy\nPOC: J. Doe")]
+    [InlineData("CUI Category: PRVCY")]
+    [InlineData("Limited Dissemination Control: FEDCON")]
+    public void CUI_designation_indicators_are_refused_without_a_banner(string text) =>
+        Assert.Equal([ProtectedKind.ControlledUnclassified], Guard().Check(text).Findings);
+
+    [Theory]
+    [InlineData("Classified By: John Smith, Director\nDerived From: Multiple Sources\nDeclassify On: 20451231")]
+    [InlineData("Derived From: DHS SCG 2019\nDeclassify On: 25X1")]
+    [InlineData("Declassify On: 20451231")]
+    [InlineData("Declassify On: 25X1")]
+    [InlineData("(C//REL TO USA, GBR) The delegation arrives Monday.")]
+    [InlineData("TOP SECRET//SI-G/TK//ORCON/NOFORN")]
+    [InlineData("SECRET // NOFORN")]
+    [InlineData("SECRET\u2215\u2215NOFORN")] // division slashes
+    [InlineData("SE\u200BCRET//NOFORN")] // zero-width space inside the word
+    [InlineData("//GBR SECRET")]
+    public void Authority_blocks_caveated_and_disguised_banners_are_classified(string text) =>
+        Assert.Equal([ProtectedKind.Classified], Guard().Check(text).Findings);
+
+    [Theory]
+    [InlineData("What does FOUO mean?")]
+    [InlineData("How do I mark CUI?")]
+    [InlineData("Is LES the same as FOUO?")]
+    [InlineData("Who is the POC for the hackathon?")]
+    [InlineData("\"Classified by whom?\" asked the reporter.")]
+    [InlineData("Derived from the 2023 budget, the figures show a 4% increase.")]
+    [InlineData("Controlled by the thermostat, the room stays at 68 degrees.")]
+    [InlineData("How do I fill in the Classified By: and Declassify On: lines?")]
+    [InlineData("Which is best?\n(A) Keep the form\n(B) Move it online\n(C) Retire it")]
+    [InlineData("(C) Example Corp 2025\nCan we reuse this footer?")]
+    [InlineData("Do I need an active TS/SCI clearance for the analyst job?")]
+    [InlineData("UNCLASSIFIED//FOR PUBLIC RELEASE\nAgency launches AI pilot")]
+    [InlineData("Derived from: the 2023 budget. Is this footnote format okay?\n\nDeclassify on: what does that line mean?")]
+    [InlineData("Limited dissemination control: what does FEDCON mean?\nCUI Category: where do I find the list?")]
+    public void Questions_about_markings_pass(string text) => Assert.False(Guard().Check(text).Blocked, string.Join(",", Guard().Check(text).Findings));
+
+    [Theory]
+    [InlineData(ProtectedKind.SensitiveButUnclassified, "FOUO, LES or SBU")]
+    [InlineData(ProtectedKind.ControlledUnclassified, "Controlled Unclassified Information")]
+    public void Legacy_markings_get_the_CUI_card_and_a_refusal_that_names_them(ProtectedKind kind, string named)
+    {
+        var result = new GuardResult([kind]);
+        Assert.Equal(TeamsBot.Cards.RefusalReason.Cui, ContentGuard.RefusalReasonOf(result));
+        Assert.Contains(named, ContentGuard.Refusal(result));
+    }
+
+    /// <summary>
+    /// Every marking in the refused corpus (banners, portion marks, authority blocks, CUI indicators, legacy markings,
+    /// in the spellings people paste) is refused with exactly its section's kinds. Prints the blocked figure.
+    /// </summary>
+    [Fact]
+    public void Every_marking_in_the_protected_corpus_is_refused_with_its_kind()
+    {
+        var corpus = ProtectedCorpus();
+        Assert.True(corpus.Count >= 150, $"corpus too small: {corpus.Count}");
+        var guard = Guard();
+        var wrong = new List<string>();
+        foreach (var (text, expected) in corpus)
+        {
+            var found = guard.Check(text).Findings.Distinct().Order().ToList();
+            if (!found.SequenceEqual(expected.Order())) wrong.Add($"{text.ReplaceLineEndings("\\n")} => [{string.Join(",", found)}], expected [{string.Join(",", expected)}]");
+        }
+        var blocked = corpus.Count(c => guard.Check(c.Text).Blocked);
+        output.WriteLine($"protected corpus: {blocked}/{corpus.Count} blocked ({100.0 * blocked / corpus.Count:0.##}%), {corpus.Count - wrong.Count} with exactly the expected kinds");
+        foreach (var group in corpus.GroupBy(c => string.Join("+", c.Kinds))) output.WriteLine($"  {group.Key}: {group.Count()}");
+        Assert.True(wrong.Count == 0, $"missed or misclassified ({wrong.Count}/{corpus.Count}):\n" + string.Join("\n", wrong));
+    }
+
+    /// <summary>"[Kind, Kind]" sections, one case per line ("\n" = line break) or a "<<<" … ">>>" block; "\uXXXX" escapes.</summary>
+    private static List<(string Text, ProtectedKind[] Kinds)> ProtectedCorpus()
+    {
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Corpus", "protected-markings.txt"));
+        var cases = new List<(string, ProtectedKind[])>();
+        ProtectedKind[]? kinds = null;
+        List<string>? block = null;
+        foreach (var line in lines)
+        {
+            if (block is not null)
+            {
+                if (line == ">>>") { cases.Add((Unescape(string.Join("\n", block)), kinds!)); block = null; }
+                else block.Add(line);
+                continue;
+            }
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            if (line.StartsWith('[') && line.EndsWith(']'))
+            {
+                kinds = line[1..^1].Split(',', StringSplitOptions.TrimEntries).Select(Enum.Parse<ProtectedKind>).ToArray();
+                continue;
+            }
+            Assert.NotNull(kinds); // every case sits in a section
+            if (line == "<<<") block = [];
+            else cases.Add((Unescape(line.Replace("\\n", "\n")), kinds));
+        }
+        Assert.Null(block); // no unterminated block
+        return cases;
+    }
+
+    private static string Unescape(string text) =>
+        Regex.Replace(text, @"\\u([0-9A-Fa-f]{4})", m => ((char)int.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToString());
+
     /// <summary>
     /// False-positive rate on a corpus of ordinary work questions (secret santa, confidential informant policy, dates, phone
     /// numbers, ticket numbers, lists with (a)/(b)/(c), copyright (c), unclassified portion marks…): zero.
@@ -115,9 +231,10 @@ public class ContentGuardTests
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Replace("\\n", "\n"))
             .ToList();
-        Assert.True(corpus.Count >= 100, $"corpus too small: {corpus.Count}");
+        Assert.True(corpus.Count >= 220, $"corpus too small: {corpus.Count}");
         var guard = Guard();
         var flagged = corpus.Where(q => guard.Check(q).Blocked).Select(q => $"{q} => {string.Join(",", guard.Check(q).Findings)}").ToList();
+        output.WriteLine($"ordinary corpus: {flagged.Count}/{corpus.Count} refused ({100.0 * flagged.Count / corpus.Count:0.##}% false positives)");
         Assert.True(flagged.Count == 0, $"false positives ({flagged.Count}/{corpus.Count}):\n" + string.Join("\n", flagged));
     }
 }
