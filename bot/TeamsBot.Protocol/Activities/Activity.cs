@@ -62,6 +62,35 @@ public sealed record Activity
     [JsonIgnore]
     public string? TenantId => Conversation?.TenantId ?? ChannelData?.Tenant?.Id;
 
+    /// <summary>
+    /// This activity without <c>null</c> elements in its lists (<c>"membersAdded": [null, {…}]</c> arrives from buggy or hostile
+    /// callers). The endpoint applies it once at parse time, so no handler ever meets a null inside a list; an activity
+    /// without such nulls is returned as is (no copy).
+    /// </summary>
+    public Activity WithoutNullListElements()
+    {
+        if (!HasNull(Attachments) && !HasNull(Entities) && !HasNull(MembersAdded) && !HasNull(MembersRemoved)
+            && !HasNull(ReactionsAdded) && !HasNull(ReactionsRemoved)) return this;
+        return this with
+        {
+            Attachments = WithoutNulls(Attachments),
+            Entities = WithoutNulls(Entities),
+            MembersAdded = WithoutNulls(MembersAdded),
+            MembersRemoved = WithoutNulls(MembersRemoved),
+            ReactionsAdded = WithoutNulls(ReactionsAdded),
+            ReactionsRemoved = WithoutNulls(ReactionsRemoved),
+        };
+
+        static bool HasNull<T>(IReadOnlyList<T>? list) where T : class
+        {
+            if (list is null) return false;
+            for (var i = 0; i < list.Count; i++) if (list[i] is null) return true;
+            return false;
+        }
+
+        static IReadOnlyList<T>? WithoutNulls<T>(IReadOnlyList<T>? list) where T : class => HasNull(list) ? [.. list!.Where(x => x is not null)] : list;
+    }
+
     /// <summary>A reference that lets the bot reach this conversation later (proactive messages).</summary>
     public ConversationReference GetConversationReference() => new()
     {

@@ -280,6 +280,7 @@ public sealed partial class BotEndpoint(
             catch (Exception e) when (e is InvalidOperationException or NotSupportedException or ArgumentException or FormatException)
             { return (null, "The body is not a valid activity."); }
             if (activity is null) return (null, "The body is not an activity.");
+            activity = activity.WithoutNullListElements();
             if (TrustedServiceUrls.Normalize(activity.ServiceUrl) is null || activity.ServiceUrl!.Length > MaxUrlLength)
                 return (null, "The activity has no valid 'serviceUrl'.");
             if (string.IsNullOrWhiteSpace(activity.Conversation?.Id)) return (null, "The activity has no 'conversation.id'.");
