@@ -14,6 +14,16 @@ public sealed class ManagedIdentityBotTests
 {
     private const string IdentityClientId = "0b7c1e2d-4f3a-4b5c-9d8e-7f6a5b4c3d2e";
 
+    /// <summary>A UserAssignedMSI bot: app id = the identity's client id, no secret, the fake identity endpoint in its environment.</summary>
+    private static Dictionary<string, string> UserAssignedMsiBot(FakeManagedIdentity identity, FakeChannelIssuer issuer, string cloud = "Public") =>
+        new(identity.Environment)
+        {
+            ["Bot__AppId"] = IdentityClientId,
+            ["Bot__ManagedIdentityClientId"] = IdentityClientId,
+            ["Bot__OpenIdMetadataUrl"] = issuer.MetadataUrl,
+            ["Bot__Cloud"] = cloud,
+        };
+
     [Theory]
     [InlineData("Public", "https://api.botframework.com", "https://api.botframework.com")]
     [InlineData("USGovHigh", "https://api.botframework.us", "https://api.botframework.us")]
@@ -22,14 +32,7 @@ public sealed class ManagedIdentityBotTests
         await using var issuer = await FakeChannelIssuer.StartAsync();
         await using var identity = await FakeManagedIdentity.StartAsync();
         await using var connector = await FakeConnector.StartAsync();
-        var environment = new Dictionary<string, string>(identity.Environment)
-        {
-            ["Bot__AppId"] = IdentityClientId,
-            ["Bot__ManagedIdentityClientId"] = IdentityClientId,
-            ["Bot__OpenIdMetadataUrl"] = issuer.MetadataUrl,
-            ["Bot__Cloud"] = cloud,
-        };
-        await using var bot = await RunningBot.StartAsync(environment);
+        await using var bot = await RunningBot.StartAsync(UserAssignedMsiBot(identity, issuer, cloud));
         var channelToken = issuer.CreateToken(new ChannelTokenSpec { Issuer = channelIssuer, Audience = IdentityClientId, ServiceUrl = connector.ServiceUrl });
 
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(bot, TestActivities.Message(connector.ServiceUrl, "help"), channelToken)).StatusCode);
@@ -50,13 +53,7 @@ public sealed class ManagedIdentityBotTests
         await using var issuer = await FakeChannelIssuer.StartAsync();
         await using var identity = await FakeManagedIdentity.StartAsync();
         await using var connector = await FakeConnector.StartAsync();
-        var environment = new Dictionary<string, string>(identity.Environment)
-        {
-            ["Bot__AppId"] = IdentityClientId,
-            ["Bot__ManagedIdentityClientId"] = IdentityClientId,
-            ["Bot__OpenIdMetadataUrl"] = issuer.MetadataUrl,
-        };
-        await using var bot = await RunningBot.StartAsync(environment);
+        await using var bot = await RunningBot.StartAsync(UserAssignedMsiBot(identity, issuer));
         var otherAudience = issuer.CreateToken(new ChannelTokenSpec { Audience = Guid.NewGuid().ToString(), ServiceUrl = connector.ServiceUrl });
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync(bot, TestActivities.Message(connector.ServiceUrl, "help"), otherAudience)).StatusCode);
         Assert.Empty(identity.Requests);
