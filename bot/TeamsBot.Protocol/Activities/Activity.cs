@@ -69,26 +69,24 @@ public sealed record Activity
     /// </summary>
     public Activity WithoutNullListElements()
     {
-        if (!HasNull(Attachments) && !HasNull(Entities) && !HasNull(MembersAdded) && !HasNull(MembersRemoved)
-            && !HasNull(ReactionsAdded) && !HasNull(ReactionsRemoved)) return this;
+        var (attachments, entities, membersAdded, membersRemoved, reactionsAdded, reactionsRemoved) = (WithoutNulls(Attachments),
+            WithoutNulls(Entities), WithoutNulls(MembersAdded), WithoutNulls(MembersRemoved), WithoutNulls(ReactionsAdded), WithoutNulls(ReactionsRemoved));
+        if (attachments == Attachments && entities == Entities && membersAdded == MembersAdded && membersRemoved == MembersRemoved
+            && reactionsAdded == ReactionsAdded && reactionsRemoved == ReactionsRemoved) return this;
         return this with
         {
-            Attachments = WithoutNulls(Attachments),
-            Entities = WithoutNulls(Entities),
-            MembersAdded = WithoutNulls(MembersAdded),
-            MembersRemoved = WithoutNulls(MembersRemoved),
-            ReactionsAdded = WithoutNulls(ReactionsAdded),
-            ReactionsRemoved = WithoutNulls(ReactionsRemoved),
+            Attachments = attachments, Entities = entities, MembersAdded = membersAdded, MembersRemoved = membersRemoved,
+            ReactionsAdded = reactionsAdded, ReactionsRemoved = reactionsRemoved,
         };
 
-        static bool HasNull<T>(IReadOnlyList<T>? list) where T : class
+        // The same list when it holds no null.
+        static IReadOnlyList<T>? WithoutNulls<T>(IReadOnlyList<T>? list) where T : class
         {
-            if (list is null) return false;
-            for (var i = 0; i < list.Count; i++) if (list[i] is null) return true;
-            return false;
+            if (list is null) return null;
+            for (var i = 0; i < list.Count; i++)
+                if (list[i] is null) return [.. list.Where(x => x is not null)];
+            return list;
         }
-
-        static IReadOnlyList<T>? WithoutNulls<T>(IReadOnlyList<T>? list) where T : class => HasNull(list) ? [.. list!.Where(x => x is not null)] : list;
     }
 
     /// <summary>A reference that lets the bot reach this conversation later (proactive messages).</summary>
@@ -103,13 +101,16 @@ public sealed record Activity
         Locale = Locale,
     };
 
-    /// <summary>A reply skeleton addressed back to this activity's conversation.</summary>
+    /// <summary>
+    /// A reply skeleton addressed back to this activity's conversation. The tenant travels with the conversation even when
+    /// Teams put it only in channelData (it keys the per-tenant send budget).
+    /// </summary>
     public Activity CreateReply(string? text = null) => new()
     {
         Type = ActivityTypes.Message,
         From = Recipient is null ? null : new ChannelAccount { Id = Recipient.Id, Name = Recipient.Name },
         Recipient = From is null ? null : new ChannelAccount { Id = From.Id, Name = From.Name, AadObjectId = From.AadObjectId },
-        Conversation = Conversation,
+        Conversation = Conversation is { TenantId: null } conversation && ChannelData?.Tenant?.Id is { } tenant ? conversation with { TenantId = tenant } : Conversation,
         ReplyToId = Id,
         ServiceUrl = ServiceUrl,
         ChannelId = ChannelId,

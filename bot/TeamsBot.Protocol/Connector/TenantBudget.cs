@@ -274,7 +274,7 @@ internal sealed class TenantBudgetHandler(TenantSendBudget budget, Telemetry.Bot
         {
             // The 429 still reaches the retry strategy whatever happens to the bookkeeping.
             try { await budget.ThrottledAsync(tenant, ProtocolExtensions.RetryAfter(response), CancellationToken.None).ConfigureAwait(false); }
-            catch (Exception e) when (e is not OperationCanceledException) { _ = e; }
+            catch (Exception e) when (e is not OperationCanceledException) { } // bookkeeping only: the store already falls back to this replica's own budget
         }
         return response;
     }

@@ -34,8 +34,7 @@ internal sealed class TurnContext(Activity activity, string text, string correla
             Type = outgoing.Type ?? ActivityTypes.Message,
             From = outgoing.From ?? reply.From,
             Recipient = outgoing.Recipient ?? reply.Recipient,
-            // The tenant travels with the conversation (Teams may have put it only in channelData): it keys the send budget.
-            Conversation = outgoing.Conversation ?? (reply.Conversation is { TenantId: null } c && Activity.TenantId is { } tenant ? c with { TenantId = tenant } : reply.Conversation),
+            Conversation = outgoing.Conversation ?? reply.Conversation,
             ReplyToId = outgoing.ReplyToId ?? (outgoing.Type is null or ActivityTypes.Message ? reply.ReplyToId : null),
             ServiceUrl = outgoing.ServiceUrl ?? reply.ServiceUrl,
             ChannelId = outgoing.ChannelId ?? reply.ChannelId,
