@@ -177,11 +177,12 @@ internal sealed class AgencyDirectory(
 
     /// <summary>
     /// The tenant's cache can answer an agency audience: a full pass has completed, no agency edit has asked for a new one,
-    /// and the last sync ended within <c>Directory:Sync:Interval</c>.
+    /// and no scheduled sync was missed (the last one ended within two <c>Directory:Sync:Interval</c>s: the one due now may
+    /// still be running, and the cache must not turn stale, sending audiences to Graph, in every cycle).
     /// </summary>
     private async Task<bool> IsCacheFreshAsync(string tenantId, CancellationToken cancellationToken) =>
         await cache.GetSyncStateAsync(tenantId, cancellationToken) is { DeltaLink: not null, FullSyncCompletedAt: not null, LastSyncAt: { } lastSync }
-        && time.GetUtcNow() - lastSync <= options.Value.Sync.Interval;
+        && time.GetUtcNow() - lastSync <= 2 * options.Value.Sync.Interval;
 
     private async IAsyncEnumerable<DirectoryUser> MapPagesAsync(IAsyncEnumerable<IReadOnlyList<SourceUser>> pages, string tenantId, AudienceSpec spec, HashSet<string>? agencyIds, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

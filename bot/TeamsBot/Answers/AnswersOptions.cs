@@ -39,8 +39,6 @@ public sealed class ModelOptions
 
     public bool IsOffline => string.Equals(Provider, Offline, StringComparison.OrdinalIgnoreCase);
 
-    public bool IsKeyless => !string.Equals(Credential, KeyCredential, StringComparison.OrdinalIgnoreCase);
-
     /// <summary>Azure OpenAI in Azure Government (<c>*.openai.azure.us</c>, <c>*.cognitiveservices.azure.us</c>).</summary>
     public bool IsAzureGovernment =>
         Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) && uri.Host.EndsWith(".azure.us", StringComparison.OrdinalIgnoreCase);
