@@ -30,6 +30,16 @@ public class ContentGuardTests(ITestOutputHelper output)
         Assert.Equal([ProtectedKind.SocialSecurityNumber], Guard().Check(text).Findings);
 
     [Theory]
+    [InlineData("FOUO", " REL TO FOUO", " x")]          // a country list that could also be the next control
+    [InlineData("LES", " REL TO LES NOFORN", " today")]
+    public void Inputs_built_to_backtrack_neither_time_out_nor_get_refused(string head, string repeated, string tail)
+    {
+        // A timeout refuses (fail closed): a pattern that backtracks exponentially would turn this text into a refusal.
+        var text = head + string.Concat(Enumerable.Repeat(repeated, 60)) + tail;
+        Assert.False(Guard().Check(text).Blocked);
+    }
+
+    [Theory]
     [InlineData("000-12-3456")] // area 000
     [InlineData("666-12-3456")] // area 666
     [InlineData("912-12-3456")] // area 900-999
@@ -154,7 +164,11 @@ public class ContentGuardTests(ITestOutputHelper output)
     [InlineData("UNCLASSIFIED//FOR PUBLIC RELEASE\nAgency launches AI pilot")]
     [InlineData("Derived from: the 2023 budget. Is this footnote format okay?\n\nDeclassify on: what does that line mean?")]
     [InlineData("Limited dissemination control: what does FEDCON mean?\nCUI Category: where do I find the list?")]
-    public void Questions_about_markings_pass(string text) => Assert.False(Guard().Check(text).Blocked, string.Join(",", Guard().Check(text).Findings));
+    public void Questions_about_markings_pass(string text)
+    {
+        var result = Guard().Check(text);
+        Assert.False(result.Blocked, string.Join(",", result.Findings));
+    }
 
     [Theory]
     [InlineData(ProtectedKind.SensitiveButUnclassified, "FOUO, LES or SBU")]

@@ -54,13 +54,7 @@ public sealed partial class ContentGuard
         if (FailClosed(ContainsCuiMarking, text)) Add(ProtectedKind.ControlledUnclassified);
         if (FailClosed(ContainsLegacyMarking, text)) Add(ProtectedKind.SensitiveButUnclassified);
         if (FailClosed(ContainsPaymentCard, text)) Add(ProtectedKind.PaymentCard);
-        foreach (var pattern in _adminPatterns)
-        {
-            bool hit;
-            try { hit = pattern.IsMatch(text); }
-            catch (RegexMatchTimeoutException) { hit = true; } // fail closed
-            if (hit) { Add(ProtectedKind.AdminPattern); break; }
-        }
+        if (_adminPatterns.Any(pattern => FailClosed(pattern.IsMatch, text))) Add(ProtectedKind.AdminPattern);
         return found is null ? GuardResult.Clean : new GuardResult(found);
     }
 
@@ -150,9 +144,7 @@ public sealed partial class ContentGuard
     private const string ShortControls = @"NF|OC|IMC|PR|SI|TK|RD|FRD|FISA|DSEN|KDK|RSV|BUR|SAR-[A-Z]+";
 
     // Legacy and agency markings of sensitive unclassified information, as written in banners.
-    private const string LegacyMarkings =
-        @"FOR\s+OFFICIAL\s+USE\s+ONLY|OFFICIAL\s+USE\s+ONLY|LIMITED\s+OFFICIAL\s+USE|LAW\s+ENFORCEMENT\s+SENSITIVE|SENSITIVE\s+BUT\s+UNCLASSIFIED|" +
-        @"SENSITIVE\s+SECURITY\s+INFORMATION|DEA\s+SENSITIVE|FOUO|LOU|LES|SBU(?:-NF)?|OUO";
+    private const string LegacyMarkings = LegacyPhrases + @"|DEA\s+SENSITIVE|FOUO|LOU|LES|SBU(?:-NF)?|OUO";
 
     // The spelled-out forms only: an acronym at the start of a line is as likely a question ("FOUO documents: where do they go?").
     private const string LegacyPhrases =
@@ -306,9 +298,10 @@ public sealed partial class ContentGuard
         if (BannerWithCaveats().IsMatch(text) || (MentionsLevel(text) && BannerWithControl().IsMatch(text)) || BannerLine().IsMatch(text) || TopSecretCaps().IsMatch(text)
             || ForeignBanner().IsMatch(text) || PortionWithCaveats().IsMatch(text) || ForeignPortion().IsMatch(text) || ContainsAuthorityBlock(text))
             return true;
+        bool? listItems = null; // "(A) … (B) … (C)": computed once, only when a "(C)" needs it
         foreach (Match m in PortionMarkOpening().Matches(text))
         {
-            if (m.Groups["level"].ValueSpan is "C" && (ListItemOpening().IsMatch(text) || CopyrightLine().IsMatch(m.Groups["rest"].Value))) continue;
+            if (m.Groups["level"].ValueSpan is "C" && ((listItems ??= ListItemOpening().IsMatch(text)) || CopyrightLine().IsMatch(m.Groups["rest"].Value))) continue;
             return true;
         }
         return false;
@@ -393,7 +386,7 @@ public sealed partial class ContentGuard
     // A line that is only legacy markings in capitals: "FOR OFFICIAL USE ONLY", "FOUO", "LES NOFORN", "SBU-NF",
     // "LIMITED OFFICIAL USE - LAW ENFORCEMENT SENSITIVE".
     // The spelled-out phrases count on their own line in any case ("For Official Use Only" footers pasted from e-mail).
-    [GeneratedRegex(@"^" + Decor + @"(?:" + LegacyMarkings + @")(?:(?:[ \t]*(?://|/|-)[ \t]*|[ \t]+)(?:" + LegacyMarkings + @"|NOFORN|NF|REL\s+TO\b[A-Z ,]*))*" + Decor + @"$" +
+    [GeneratedRegex(@"^" + Decor + @"(?:" + LegacyMarkings + @")(?:(?:[ \t]*(?://|/|-)[ \t]*|[ \t]+)(?:" + LegacyMarkings + @"|NOFORN|NF|REL\s+TO\b(?>[A-Z ,]*)))*" + Decor + @"$" +
                     @"|^" + Decor + @"(?i:" + LegacyPhrases + @")" + Decor + @"$",
         RegexOptions.Multiline | RegexOptions.CultureInvariant, MatchTimeoutMs)]
     private static partial Regex LegacyBannerLine();
