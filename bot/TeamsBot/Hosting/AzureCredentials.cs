@@ -1,7 +1,6 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace TeamsBot;
@@ -44,11 +43,13 @@ internal static class AzureCredentials
 {
     public const string HttpClientName = "azure-identity";
 
+    /// <summary>Registers the factory once, whichever slices (Answers, Agencies) ask for it.</summary>
     public static IServiceCollection AddAzureCredentials(this IServiceCollection services)
     {
+        if (services.Any(d => d.ServiceType == typeof(AzureCredentialFactory))) return services;
         services.AddOptions<WorkloadIdentityOptions>().Configure<IConfiguration>((o, configuration) => configuration.Bind(o));
         services.AddHttpClient(HttpClientName);
-        services.TryAddSingleton(sp => new AzureCredentialFactory(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<WorkloadIdentityOptions>>()));
+        services.AddSingleton(sp => new AzureCredentialFactory(sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<IOptions<WorkloadIdentityOptions>>()));
         return services;
     }
 }
