@@ -1,5 +1,6 @@
 using TeamsBot.Agencies;
 using TeamsBot.Answers;
+using TeamsBot.Broadcasts;
 using TeamsBot.Conversations;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Security;
@@ -25,6 +26,7 @@ public static class TeamsBotApplication
         builder.AddConversations();
         builder.AddDirectory();
         builder.AddAnswers();
+        builder.AddBroadcasts();
         customize?.Invoke(builder);
 
         var app = builder.Build();
@@ -36,6 +38,7 @@ public static class TeamsBotApplication
         app.MapCallerApi();
         app.MapAgenciesApi();
         app.MapJobsApi();
+        app.MapCampaignsApi();
         return app;
     }
 

@@ -73,6 +73,18 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
             .FirstOrDefaultAsync(cancellationToken);
     }
 
+    /// <summary>The serviceUrl of the tenant's most recently active conversation (where Teams serves that tenant), cached a few minutes.</summary>
+    public async Task<string?> ServiceUrlForTenantAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var key = "serviceUrl|" + tenantId;
+        if (_recent.TryGetValue(key, out string? cached)) return cached;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var url = await db.Set<ConversationRecord>().AsNoTracking().Where(c => c.TenantId == tenantId)
+            .OrderByDescending(c => c.LastSeenAt).Select(c => c.ServiceUrl).FirstOrDefaultAsync(cancellationToken);
+        if (url is not null) _recent.Set(key, url, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) });
+        return url;
+    }
+
     public async Task<IReadOnlyList<string>> ServiceUrlsAsync(CancellationToken cancellationToken)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);

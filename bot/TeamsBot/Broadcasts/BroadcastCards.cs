@@ -1,0 +1,59 @@
+using System.Text.Json;
+using TeamsBot.Cards;
+using TeamsBot.Protocol.Activities;
+
+namespace TeamsBot.Broadcasts;
+
+/// <summary>The campaign's cards: what recipients get, and the coach's status card.</summary>
+public sealed class BroadcastCards(CardLibrary cards)
+{
+    public static BroadcastKind KindOf(string kind) => kind switch
+    {
+        CampaignKinds.Nudge => BroadcastKind.Nudge,
+        CampaignKinds.Invite => BroadcastKind.Invite,
+        _ => BroadcastKind.Announcement,
+    };
+
+    public AnnouncementCardData Announcement(Campaign c, bool acknowledged = false, DateTimeOffset? acknowledgedAt = null)
+    {
+        var links = c.LinksJson is null ? [] : JsonSerializer.Deserialize<List<CampaignLink>>(c.LinksJson, CampaignValidation.Json) ?? [];
+        return new AnnouncementCardData(c.Id, c.Title, "", c.Body, c.AuthorName ?? "Your AI program coaches", c.StartedAt ?? c.CreatedAt,
+            RequiresAck: c.Acknowledge, Acknowledged: acknowledged, Links: links.Select(l => new AnnouncementLink(l.Title, new Uri(l.Url))).ToList(),
+            ImageUrl: c.ImageUrl is null ? null : new Uri(c.ImageUrl), ImageAltText: c.ImageAlt is null ? (UserText?)null : new UserText(c.ImageAlt), Kind: KindOf(c.Kind), AcknowledgedAt: acknowledgedAt);
+    }
+
+    /// <summary>The message every recipient gets (bound once per campaign; the notification shows the title).</summary>
+    public Activity RecipientMessage(Campaign c, string? locale = null) =>
+        Activity.Message() with { Attachments = [Attachment.AdaptiveCard(cards.Bind(Announcement(c), locale))], Summary = c.Title };
+
+    public static CampaignState StateOf(string status) => status switch
+    {
+        CampaignStatus.Draft => CampaignState.Draft,
+        CampaignStatus.AwaitingApproval => CampaignState.AwaitingApproval,
+        CampaignStatus.Scheduled => CampaignState.Scheduled,
+        CampaignStatus.Preparing => CampaignState.Preparing,
+        CampaignStatus.Sending => CampaignState.Sending,
+        CampaignStatus.Completed => CampaignState.Completed,
+        _ => CampaignState.Cancelled,
+    };
+
+    public CampaignStatusCardData Status(Campaign c, LedgerCounts counts, DateTimeOffset now)
+    {
+        var view = CampaignService.View(c, counts);
+        var rate = view.SendRatePerSecond;
+        var total = view.Counts.Recipients;
+        var done = total - view.Counts.Queued;
+        int? eta = c.Status == CampaignStatus.Sending && rate > 0 ? (int)Math.Ceiling(view.Counts.Queued / rate) : null;
+        return new CampaignStatusCardData(c.Id, c.Title, StateOf(c.Status), total, view.Counts.Sent, view.Counts.Failed, view.Counts.NotInstalled,
+            view.Counts.Blocked, view.Counts.NotFound, view.Counts.Queued, view.Counts.Read, view.Counts.Acknowledged, rate, eta, now,
+            CanCancel: c.Status is CampaignStatus.AwaitingApproval or CampaignStatus.Scheduled or CampaignStatus.Preparing or CampaignStatus.Sending,
+            CanResendFailed: c.Status == CampaignStatus.Completed && view.Counts.Failed > 0 && c.RecallRequestedAt is null,
+            CanRecall: c.RecallRequestedAt is null && view.Counts.Sent > 0,
+            Recalled: counts.Recalled, SendAt: c.SendAt, PercentComplete: total == 0 ? 0 : (int)(100L * done / total));
+    }
+
+    public JsonElement Bind(ICardData data, string? locale) => cards.Bind(data, locale);
+
+    public Activity CardMessage(ICardData data, string? locale, string? summary = null) =>
+        Activity.Message() with { Attachments = [Attachment.AdaptiveCard(cards.Bind(data, locale))], Summary = summary };
+}

@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TeamsBot.Agencies;
+using TeamsBot.Protocol.Activities;
+using TeamsBot.Protocol.Connector;
+using TeamsBot.Storage;
+
+namespace TeamsBot.Broadcasts;
+
+/// <summary>
+/// Settles a send whose outcome is unknown (the replica that claimed it died after its request may have left): says whether
+/// the card reached the recipient. Without one, such a recipient is recorded as failed (<c>outcomeUnknown</c>), never sent twice.
+/// </summary>
+public interface IDeliveryVerifier
+{
+    /// <returns>The delivery found in the recipient's chat, or null when the card is not there (it is then sent).</returns>
+    Task<DeliveryOutcome?> FindAsync(Campaign campaign, ClaimedDelivery recipient, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Runs on every replica: builds ledgers (one replica per campaign, under a lease), sends (lanes per tenant, rows claimed so
+/// replicas share a campaign without overlap), recalls, and pushes coaches' status cards. All state is in the database, so a
+/// replica killed at any moment leaves work another replica (or the restarted one) resumes.
+/// </summary>
+internal sealed class BroadcastWorker(
+    IDbContextFactory<TeamsBotDbContext> db, DeliveryLedger ledger, RecipientSender sender, BroadcastCards cards,
+    IConnectorClient connector, IAgencyDirectory directory, IOptions<BroadcastsOptions> options, TimeProvider time,
+    BroadcastSignal signal, IServiceProvider services, ILogger<BroadcastWorker> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, Task> _work = new();
+    private CancellationToken _stopping;
+
+    /// <summary>This replica's name on claims and leases.</summary>
+    public string Instance { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        ledger.Lease = options.Value.ClaimLease;
+        // Let the schema be created first (the database initializer runs as a hosted service too).
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Broadcast worker pass failed ({Error}); retrying", e.GetType().Name);
+            }
+            await signal.WaitAsync(options.Value.PollInterval, stoppingToken);
+        }
+        try { await Task.WhenAll(_work.Values); } catch (Exception) { }
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        List<Campaign> campaigns;
+        await using (var context = await db.CreateDbContextAsync(cancellationToken))
+        {
+            campaigns = await context.Set<Campaign>().AsNoTracking()
+                .Where(c => c.Status == CampaignStatus.Preparing || c.Status == CampaignStatus.Sending
+                            || (c.RecallRequestedAt != null && c.RecallCompletedAt == null)
+                            || (c.StatusActivityId != null && (c.StatusCardAt == null || c.StatusCardAt < c.UpdatedAt)))
+                .ToListAsync(cancellationToken);
+        }
+        foreach (var c in campaigns)
+        {
+            if (c.Status == CampaignStatus.Preparing && await TryLeaseAsync(c.Id, now, cancellationToken))
+                Start($"prepare:{c.Id}", () => PrepareAsync(c));
+            else if (c.Status == CampaignStatus.Sending)
+                Start($"send:{c.Id}", () => RunAsync(c));
+            if (c.RecallRequestedAt is not null && c.RecallCompletedAt is null && !CampaignStatus.IsActive(c.Status)
+                && !_work.ContainsKey($"recall:{c.Id}") && await TryLeaseAsync(c.Id, now, cancellationToken))
+                Start($"recall:{c.Id}", () => RecallAsync(c));
+            if (c.StatusActivityId is not null) await PushStatusCardIfDueAsync(c, now, cancellationToken);
+        }
+    }
+
+    private void Start(string key, Func<Task> work)
+    {
+        if (_work.ContainsKey(key)) return;
+        var task = Task.Run(async () =>
+        {
+            try { await work(); }
+            catch (Exception e) when (!_stopping.IsCancellationRequested)
+            {
+                logger.LogWarning("Broadcast work {Work} failed ({Error}); it resumes on the next pass", key.Split(':')[0], e.GetType().Name);
+            }
+            catch (OperationCanceledException) { }
+            finally { _work.TryRemove(key, out _); signal.Notify(); }
+        });
+        _work.TryAdd(key, task);
+    }
+
+    /// <summary>The campaign-level lease (ledger build, recall): one replica at a time, taken over when it expires.</summary>
+    private async Task<bool> TryLeaseAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var until = now + options.Value.ClaimLease;
+        return await context.Set<Campaign>()
+            .Where(c => c.Id == id && (c.PrepareLeaseUntil == null || c.PrepareLeaseUntil < now || c.PreparedBy == Instance))
+            .ExecuteUpdateAsync(x => x.SetProperty(c => c.PreparedBy, Instance).SetProperty(c => c.PrepareLeaseUntil, until), cancellationToken) == 1;
+    }
+
+    private async Task RenewLeaseUntilDoneAsync(string id, Task work)
+    {
+        while (await Task.WhenAny(work, Task.Delay(options.Value.ClaimLease / 3, time)) != work)
+            await TryLeaseAsync(id, time.GetUtcNow(), CancellationToken.None);
+    }
+
+    private async Task ReleaseLeaseAsync(string id)
+    {
+        await using var context = await db.CreateDbContextAsync();
+        await context.Set<Campaign>().Where(c => c.Id == id && c.PreparedBy == Instance)
+            .ExecuteUpdateAsync(x => x.SetProperty(c => c.PreparedBy, (string?)null).SetProperty(c => c.PrepareLeaseUntil, (DateTimeOffset?)null));
+    }
+
+    private async Task PrepareAsync(Campaign c)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var build = ledger.BuildAsync(c.Id, directory.ResolveAudienceAsync(CampaignService.AudienceOf(c).ToSpec(), _stopping), options.Value.MaxRecipients, _stopping);
+        await RenewLeaseUntilDoneAsync(c.Id, build);
+        int count;
+        try
+        {
+            count = await build;
+        }
+        catch (AudienceTooLargeException e)
+        {
+            logger.LogWarning("Campaign {CampaignId} cancelled: {Reason}", c.Id, e.Message);
+            await SetStatusAsync(c.Id, CampaignStatus.Preparing, CampaignStatus.Cancelled);
+            return;
+        }
+        var now = time.GetUtcNow();
+        await using var context = await db.CreateDbContextAsync();
+        var next = count == 0 ? CampaignStatus.Completed : CampaignStatus.Sending;
+        var moved = await context.Set<Campaign>().Where(x => x.Id == c.Id && x.Status == CampaignStatus.Preparing).ExecuteUpdateAsync(x => x
+            .SetProperty(p => p.Status, next).SetProperty(p => p.Recipients, count).SetProperty(p => p.StartedAt, now)
+            .SetProperty(p => p.CompletedAt, next == CampaignStatus.Completed ? now : null).SetProperty(p => p.UpdatedAt, now)
+            .SetProperty(p => p.PreparedBy, (string?)null).SetProperty(p => p.PrepareLeaseUntil, (DateTimeOffset?)null));
+        logger.LogInformation("Campaign {CampaignId}: ledger of {Count} recipients built in {Seconds:0.0} s", c.Id, count,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (moved == 0) await ReleaseLeaseAsync(c.Id); // cancelled meanwhile
+    }
+
+    private async Task SetStatusAsync(string id, string from, string to)
+    {
+        await using var context = await db.CreateDbContextAsync();
+        var now = time.GetUtcNow();
+        await context.Set<Campaign>().Where(x => x.Id == id && x.Status == from).ExecuteUpdateAsync(x => x
+            .SetProperty(p => p.Status, to).SetProperty(p => p.UpdatedAt, now).SetProperty(p => p.CompletedAt, now)
+            .SetProperty(p => p.PreparedBy, (string?)null).SetProperty(p => p.PrepareLeaseUntil, (DateTimeOffset?)null));
+    }
+
+    private async Task<string?> StatusOfAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        return await context.Set<Campaign>().Where(x => x.Id == id).Select(x => x.Status).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Sends a campaign's queued recipients: one lane per tenant, each paced only by its tenant's budget.</summary>
+    private async Task RunAsync(Campaign c)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        var watcher = WatchStatusAsync(c.Id, stop);
+        var message = cards.RecipientMessage(c);
+        var tenants = await ledger.PendingTenantsAsync(c.Id, stop.Token);
+        await Task.WhenAll(tenants.Select(t => LaneAsync(c, t, message, stop.Token)));
+        stop.Cancel();
+        await watcher;
+        if (_stopping.IsCancellationRequested) return;
+        if (await ledger.IsDrainedAsync(c.Id, CancellationToken.None))
+        {
+            await SetStatusAsync(c.Id, CampaignStatus.Sending, CampaignStatus.Completed);
+            logger.LogInformation("Campaign {CampaignId} completed", c.Id);
+        }
+    }
+
+    /// <summary>Cancels <paramref name="stop"/> within a second of the campaign leaving <c>sending</c> (cancel, recall).</summary>
+    private async Task WatchStatusAsync(string id, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stop.Token);
+                if (await StatusOfAsync(id, stop.Token) != CampaignStatus.Sending) stop.Cancel();
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) { logger.LogWarning("Watching campaign {CampaignId} failed ({Error})", id, e.GetType().Name); }
+    }
+
+    private async Task LaneAsync(Campaign c, string tenantId, Activity message, CancellationToken stop)
+    {
+        var parallel = options.Value.MaxParallelSendsPerTenant;
+        var queue = Channel.CreateBounded<ClaimedDelivery>(new BoundedChannelOptions(parallel) { SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await SettleUnknownAsync(c, tenantId, stop);
+                    var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, parallel, stale: false, stop);
+                    if (claimed.Count == 0) break;
+                    foreach (var row in claimed) await queue.Writer.WriteAsync(row, CancellationToken.None);
+                }
+            }
+            catch (OperationCanceledException) { }
+            finally { queue.Writer.Complete(); }
+        });
+        var consumers = Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var row in queue.Reader.ReadAllAsync())
+            {
+                // Claimed but not sent when the campaign stopped: back to the queue, untouched.
+                var outcome = stop.IsCancellationRequested
+                    ? DeliveryOutcome.Requeue
+                    : await sender.SendAsync(row, message, CancellationToken.None);
+                await ledger.SettleAsync(row.Id, Instance, outcome, CancellationToken.None);
+            }
+        })).ToList();
+        await producer;
+        await Task.WhenAll(consumers);
+    }
+
+    /// <summary>Recipients whose claimer died mid-send: verified in their chat when possible, else failed as <c>outcomeUnknown</c>.</summary>
+    private async Task SettleUnknownAsync(Campaign c, string tenantId, CancellationToken stop)
+    {
+        var verifier = services.GetService<IDeliveryVerifier>();
+        while (true)
+        {
+            var stale = await ledger.ClaimAsync(c.Id, tenantId, Instance, 100, stale: true, stop);
+            if (stale.Count == 0) return;
+            foreach (var row in stale)
+            {
+                DeliveryOutcome outcome;
+                if (verifier is null) outcome = new DeliveryOutcome(DeliveryState.Failed, "outcomeUnknown");
+                else
+                {
+                    try { outcome = await verifier.FindAsync(c, row, stop) ?? DeliveryOutcome.Requeue; }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        logger.LogWarning("Could not verify recipient {ObjectId} ({Error})", row.ObjectId, e.GetType().Name);
+                        outcome = new DeliveryOutcome(DeliveryState.Failed, "outcomeUnknown");
+                    }
+                }
+                await ledger.SettleAsync(row.Id, Instance, outcome, CancellationToken.None);
+            }
+            logger.LogInformation("Campaign {CampaignId}: settled {Count} sends of a replica that stopped mid-send", c.Id, stale.Count);
+        }
+    }
+
+    /// <summary>Deletes every sent card of a recalled campaign (404: already gone).</summary>
+    private async Task RecallAsync(Campaign c)
+    {
+        var work = RecallPagesAsync(c);
+        await RenewLeaseUntilDoneAsync(c.Id, work);
+        await work;
+        await using var context = await db.CreateDbContextAsync();
+        var now = time.GetUtcNow();
+        await context.Set<Campaign>().Where(x => x.Id == c.Id).ExecuteUpdateAsync(x => x
+            .SetProperty(p => p.RecallCompletedAt, now).SetProperty(p => p.UpdatedAt, now)
+            .SetProperty(p => p.PreparedBy, (string?)null).SetProperty(p => p.PrepareLeaseUntil, (DateTimeOffset?)null));
+        logger.LogInformation("Campaign {CampaignId}: recall finished", c.Id);
+    }
+
+    private async Task RecallPagesAsync(Campaign c)
+    {
+        long after = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            var page = await ledger.SentPageAsync(c.Id, after, 500, _stopping);
+            if (page.Count == 0) return;
+            after = page[^1].Id;
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelSendsPerTenant, CancellationToken = _stopping },
+                async (row, ct) =>
+                {
+                    try
+                    {
+                        await connector.DeleteActivityAsync(row.ServiceUrl, row.ConversationId, row.ActivityId, row.TenantId, ct);
+                        await ledger.MarkRecalledAsync(row.Id, null, CancellationToken.None);
+                    }
+                    catch (ConnectorException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+                    {
+                        await ledger.MarkRecalledAsync(row.Id, null, CancellationToken.None);
+                    }
+                    catch (Exception e) when (e is ConnectorException or HttpRequestException or UntrustedServiceUrlException)
+                    {
+                        await ledger.MarkRecalledAsync(row.Id, "recall failed", CancellationToken.None);
+                    }
+                });
+        }
+    }
+
+    /// <summary>Updates the coach's card in place: when the campaign changed, and every few seconds while it runs (one replica per push).</summary>
+    private async Task PushStatusCardIfDueAsync(Campaign c, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var due = now - options.Value.StatusCardInterval;
+        await using (var context = await db.CreateDbContextAsync(cancellationToken))
+        {
+            var claimed = await context.Set<Campaign>()
+                .Where(x => x.Id == c.Id && (x.StatusCardAt == null || x.StatusCardAt < x.UpdatedAt || x.StatusCardAt < due))
+                .ExecuteUpdateAsync(x => x.SetProperty(p => p.StatusCardAt, now), cancellationToken);
+            if (claimed == 0) return;
+        }
+        var fresh = await services.GetRequiredService<CampaignService>().FindAsync(c.Id, cancellationToken) ?? c;
+        var counts = (await ledger.CountsAsync(c.Id, false, cancellationToken)).GetValueOrDefault("") ?? LedgerCounts.Empty;
+        var card = cards.CardMessage(cards.Status(fresh, counts, now), fresh.StatusLocale) with
+        {
+            Id = fresh.StatusActivityId,
+            Conversation = new ConversationAccount { Id = fresh.StatusConversationId!, TenantId = fresh.AuthorTenantId },
+        };
+        try
+        {
+            await connector.UpdateActivityAsync(fresh.StatusServiceUrl!, fresh.StatusConversationId!, fresh.StatusActivityId!, card, cancellationToken);
+        }
+        catch (Exception e) when (e is ConnectorException or HttpRequestException or UntrustedServiceUrlException)
+        {
+            logger.LogInformation("Status card of campaign {CampaignId} not updated ({Error})", c.Id, e.GetType().Name);
+        }
+    }
+}
