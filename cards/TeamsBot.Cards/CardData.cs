@@ -14,6 +14,8 @@ public static class CardTemplates
     public const string EventReminder = "event-reminder";
     public const string Announcement = "announcement";
     public const string BroadcastComposer = "broadcast-composer";
+    public const string BroadcastConfirm = "broadcast-confirm";
+    public const string BroadcastApproval = "broadcast-approval";
     public const string CampaignStatus = "campaign-status";
     public const string TimeSavedSurvey = "time-saved-survey";
     public const string SatisfactionPulse = "satisfaction-pulse";
@@ -100,11 +102,20 @@ public sealed record EventReminderCardData(
 
 public sealed record AnnouncementLink(UserText Title, Uri Url);
 
-/// <summary>A coach's broadcast: up to 3 link buttons; an image needs <see cref="ImageAltText"/>.</summary>
+/// <summary>What a broadcast is: the kicker of the card says so ("Announcement", "Training", "Invitation").</summary>
+public enum BroadcastKind { Announcement, Nudge, Invite }
+
+/// <summary>
+/// A coach's broadcast: up to 3 link buttons; an image needs <see cref="ImageAltText"/>; the Summary block is hidden when
+/// <see cref="Summary"/> is empty. The Acknowledge button (<see cref="CardVerbs.BroadcastAck"/>) shows while
+/// <see cref="RequiresAck"/> and not <see cref="Acknowledged"/>; once acknowledged a "✓ Acknowledged" line replaces it
+/// (with the time when <see cref="AcknowledgedAt"/> is set).
+/// </summary>
 public sealed record AnnouncementCardData(
     string BroadcastId, UserText Title, UserText Summary, MarkdownText Body, UserText SentBy, DateTimeOffset SentAt,
     bool RequiresAck = true, bool Acknowledged = false, IReadOnlyList<AnnouncementLink>? Links = null,
-    Uri? ImageUrl = null, UserText? ImageAltText = null) : ICardData
+    Uri? ImageUrl = null, UserText? ImageAltText = null, BroadcastKind Kind = BroadcastKind.Announcement,
+    DateTimeOffset? AcknowledgedAt = null) : ICardData
 {
     public const int MaxLinks = 3;
 
@@ -121,24 +132,90 @@ public sealed record AnnouncementCardData(
 
 public sealed record AudienceOption(string Title, string Value);
 
-/// <summary>Server-side validation results shown next to each composer field.</summary>
-public sealed record ComposerErrors(bool Title = false, bool Body = false, bool Audience = false, bool ImageUrl = false, bool ImageAltText = false);
+/// <summary>One link row of the composer, as the coach typed it (inputs <c>linkNTitle</c>, <c>linkNUrl</c>).</summary>
+public sealed record ComposerLinkInput(string Title = "", string Url = "");
 
-/// <summary>The coach's compose form. Field values are what the coach typed (inputs show them verbatim).</summary>
+/// <summary>
+/// Per-field messages from server-side validation, shown in attention colour right under each field (null = fine).
+/// Messages are shown as plain text (markdown and HTML in them are escaped), so they may quote what the coach typed.
+/// </summary>
+public sealed record ComposerErrors(
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Title = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Body = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? ImageUrl = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? ImageAltText = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Links = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Audience = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? SendAt = null);
+
+/// <summary>
+/// The coach's compose form (<see cref="CardVerbs.BroadcastPreview"/>, <see cref="CardVerbs.BroadcastSend"/> with <c>draftId</c>
+/// and the inputs). Field values are what the coach typed (inputs show them verbatim, so a re-shown card keeps them).
+/// <see cref="Kind"/>: announcement | nudge | invite. <see cref="AudienceType"/>: tenant | agencies | groups | team | users.
+/// <see cref="AudienceAgencies"/>: the chosen agency values, comma-separated. <see cref="SendDate"/> yyyy-MM-dd and
+/// <see cref="SendTime"/> HH:mm, empty = send now. <see cref="Links"/> always holds exactly 3 rows (padded with empty ones).
+/// </summary>
 public sealed record BroadcastComposerCardData(
-    string DraftId, IReadOnlyList<AudienceOption> Audiences, string Title = "", string Summary = "", string Body = "",
-    string Audience = "", string ImageUrl = "", string ImageAltText = "", int EstimatedRecipients = 0, ComposerErrors? Errors = null) : ICardData
+    string DraftId, IReadOnlyList<AudienceOption> Agencies,
+    string Kind = "announcement", string Title = "", string Body = "", string ImageUrl = "", string ImageAltText = "",
+    IReadOnlyList<ComposerLinkInput>? Links = null, bool Acknowledge = false,
+    string AudienceType = "agencies", string AudienceAgencies = "", string AudienceGroups = "", string AudienceTeam = "", string AudienceUsers = "",
+    string SendDate = "", string SendTime = "", ComposerErrors? Errors = null, UserText? Notice = null) : ICardData
 {
-    public ComposerErrors Errors { get; init; } = Errors ?? new ComposerErrors();
+    public const int LinkRows = 3;
+
+    public IReadOnlyList<AudienceOption> Agencies { get; init; } = Agencies ?? [];
+
+    public IReadOnlyList<ComposerLinkInput> Links { get; init; } = (Links?.Count ?? 0) > LinkRows
+        ? throw new ArgumentException($"The composer has {LinkRows} link rows; got {Links!.Count}.", nameof(Links))
+        : [.. Links ?? [], .. Enumerable.Repeat(new ComposerLinkInput(), LinkRows - (Links?.Count ?? 0))];
+
+    public ComposerErrors Errors { get; init; } = Errors ?? new();
+
     public string TemplateName => CardTemplates.BroadcastComposer;
 }
 
-public enum CampaignState { Running, Completed, Cancelled }
-
-public sealed record CampaignStatusCardData(
-    string CampaignId, UserText Title, CampaignState State, int Total, int Sent, int Failed, int Pending, int PercentComplete,
-    int RatePerMinute, int EtaMinutes, DateTimeOffset UpdatedAt, bool CanCancel, bool CanResendFailed) : ICardData
+/// <summary>
+/// "Send “title” to N people (audience)?" after <see cref="CardVerbs.BroadcastSend"/>: confirm with
+/// <see cref="CardVerbs.BroadcastConfirm"/> (titled "Request approval" when <see cref="NeedsApproval"/>, "Schedule" when
+/// <see cref="SendAt"/> is set) or go back with <see cref="CardVerbs.BroadcastEdit"/>; both carry <c>campaignId</c>.
+/// </summary>
+public sealed record BroadcastConfirmCardData(
+    string CampaignId, UserText Title, BroadcastKind Kind, UserText AudienceDescription, int Recipients,
+    bool NeedsApproval, int ApprovalThreshold, DateTimeOffset? SendAt = null) : ICardData
 {
+    public string TemplateName => CardTemplates.BroadcastConfirm;
+}
+
+public enum ApprovalState { Pending, Approved }
+
+/// <summary>Asks another coach or an admin to approve a large campaign (<see cref="CardVerbs.BroadcastApprove"/> with <c>campaignId</c> while pending).</summary>
+public sealed record BroadcastApprovalCardData(
+    string CampaignId, UserText Title, BroadcastKind Kind, UserText AuthorName, UserText AudienceDescription, int Recipients,
+    MarkdownText Body, ApprovalState State = ApprovalState.Pending, UserText? DecidedBy = null) : ICardData
+{
+    public string TemplateName => CardTemplates.BroadcastApproval;
+}
+
+public enum CampaignState { Draft, AwaitingApproval, Scheduled, Preparing, Sending, Completed, Cancelled }
+
+/// <summary>
+/// Delivery status of a campaign for its coach. <see cref="Read"/> is a lower bound (read receipts are partial). Rate and
+/// ETA show only while <see cref="CampaignState.Sending"/>. Actions carry <c>campaignId</c>: cancel, resend to failed and
+/// recall when allowed, refresh always.
+/// </summary>
+public sealed record CampaignStatusCardData(
+    string CampaignId, UserText Title, CampaignState State, int Recipients, int Sent, int Failed, int NotInstalled, int Blocked, int NotFound,
+    int Remaining, int Read, int Acknowledged, [property: JsonIgnore] double RatePerSecond, int? EtaSeconds, DateTimeOffset UpdatedAt,
+    bool CanCancel, bool CanResendFailed, bool CanRecall, int Recalled = 0, DateTimeOffset? SendAt = null, int PercentComplete = 0) : ICardData
+{
+    /// <summary>Messages per second with one decimal ("12.5"), as the card shows it (the card binds this, not the raw double, so NaN or ∞ show as "0.0").</summary>
+    public string RateText => (double.IsFinite(RatePerSecond) && RatePerSecond > 0 ? RatePerSecond : 0)
+        .ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Whole minutes left, rounded up (null when unknown); the card says "under a minute" below 60 seconds.</summary>
+    public int? EtaMinutes => EtaSeconds is { } s ? (int)Math.Ceiling(Math.Max(s, 0) / 60.0) : null;
+
     public string TemplateName => CardTemplates.CampaignStatus;
 }
 

@@ -83,6 +83,13 @@ internal sealed class MarkdownTextConverter : JsonConverter<MarkdownText>
     public override void Write(Utf8JsonWriter writer, MarkdownText value, JsonSerializerOptions options) => writer.WriteStringValue(CardText.Markdown(value.Value));
 }
 
+/// <summary>A plain <see cref="string"/> property shown as text (e.g. a validation message): serialised through <see cref="CardText.Plain"/>.</summary>
+internal sealed class PlainStringConverter : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetString();
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(CardText.Plain(value));
+}
+
 /// <summary>Cards only link to https: any other scheme (javascript:, data:, http:) is refused when binding.</summary>
 internal sealed class HttpsUriConverter : JsonConverter<Uri>
 {

@@ -18,16 +18,33 @@ public static class CardVerbs
     public const string NudgeSnooze = "nudge.snooze";
     /// <summary>Stop training nudges for this program. Data: <c>nudgeId</c>, <c>programId</c>.</summary>
     public const string NudgeStop = "nudge.stop";
-    /// <summary>Acknowledge a broadcast announcement. Data: <c>broadcastId</c>.</summary>
+    /// <summary>Acknowledge a broadcast (announcement, training nudge or invitation). Data: <c>broadcastId</c>.</summary>
     public const string BroadcastAck = "broadcast.ack";
-    /// <summary>Preview the composed broadcast (coach). Data: <c>draftId</c> + inputs.</summary>
+    /// <summary>
+    /// Preview the composed broadcast in the coach's own chat (coach). Data: <c>draftId</c> + the composer inputs
+    /// <c>kind</c>, <c>title</c>, <c>body</c>, <c>imageUrl</c>, <c>imageAltText</c>, <c>link1Title</c>, <c>link1Url</c>,
+    /// <c>link2Title</c>, <c>link2Url</c>, <c>link3Title</c>, <c>link3Url</c>, <c>acknowledge</c> ("true"/"false"),
+    /// <c>audienceType</c> (tenant, agencies, groups, team, users), <c>agencies</c> (comma-separated values), <c>groups</c>,
+    /// <c>teamId</c>, <c>users</c>, <c>sendDate</c> (yyyy-MM-dd), <c>sendTime</c> (HH:mm, the coach's time zone).
+    /// </summary>
     public const string BroadcastPreview = "broadcast.preview";
-    /// <summary>Send the composed broadcast (coach). Data: <c>draftId</c> + inputs <c>title</c>, <c>summary</c>, <c>body</c>, <c>audience</c>, <c>imageUrl</c>, <c>imageAltText</c>.</summary>
+    /// <summary>
+    /// Validate the composed broadcast and show the confirmation card (coach); nothing is sent yet.
+    /// Data: <c>draftId</c> + the same composer inputs as <see cref="BroadcastPreview"/>.
+    /// </summary>
     public const string BroadcastSend = "broadcast.send";
-    /// <summary>Cancel a running campaign. Data: <c>campaignId</c>.</summary>
+    /// <summary>Confirm sending (or scheduling, or requesting approval for) the campaign shown on the confirmation card (coach). Data: <c>campaignId</c>.</summary>
+    public const string BroadcastConfirm = "broadcast.confirm";
+    /// <summary>Back from the confirmation card to the composer, with the fields as they were (coach). Data: <c>campaignId</c>.</summary>
+    public const string BroadcastEdit = "broadcast.edit";
+    /// <summary>Approve a large campaign another coach asked to send (another coach or an admin). Data: <c>campaignId</c>.</summary>
+    public const string BroadcastApprove = "broadcast.approve";
+    /// <summary>Cancel a scheduled, waiting or sending campaign. Data: <c>campaignId</c>.</summary>
     public const string CampaignCancel = "campaign.cancel";
     /// <summary>Resend to the recipients that failed. Data: <c>campaignId</c>.</summary>
     public const string CampaignResendFailed = "campaign.resendFailed";
+    /// <summary>Recall a sent campaign: delete its message from the chats it reached. Data: <c>campaignId</c>.</summary>
+    public const string CampaignRecall = "campaign.recall";
     /// <summary>Refresh the campaign status card. Data: <c>campaignId</c>.</summary>
     public const string CampaignRefresh = "campaign.refresh";
     /// <summary>Time-saved survey answer. Data: <c>surveyId</c> + input <c>minutesSaved</c>.</summary>
@@ -40,6 +57,7 @@ public static class CardVerbs
     public static IReadOnlyList<string> All { get; } =
     [
         RsvpRegister, RsvpCancel, RsvpRefresh, NudgeTry, NudgeSnooze, NudgeStop, BroadcastAck, BroadcastPreview,
-        BroadcastSend, CampaignCancel, CampaignResendFailed, CampaignRefresh, SurveyTimeSaved, SurveyPulse, ErrorRetry,
+        BroadcastSend, BroadcastConfirm, BroadcastEdit, BroadcastApprove, CampaignCancel, CampaignResendFailed, CampaignRecall,
+        CampaignRefresh, SurveyTimeSaved, SurveyPulse, ErrorRetry,
     ];
 }
