@@ -206,10 +206,10 @@ public enum CampaignState { Draft, AwaitingApproval, Scheduled, Preparing, Sendi
 /// </summary>
 public sealed record CampaignStatusCardData(
     string CampaignId, UserText Title, CampaignState State, int Recipients, int Sent, int Failed, int NotInstalled, int Blocked, int NotFound,
-    int Remaining, int Read, int Acknowledged, double RatePerSecond, int? EtaSeconds, DateTimeOffset UpdatedAt,
+    int Remaining, int Read, int Acknowledged, [property: JsonIgnore] double RatePerSecond, int? EtaSeconds, DateTimeOffset UpdatedAt,
     bool CanCancel, bool CanResendFailed, bool CanRecall, int Recalled = 0, DateTimeOffset? SendAt = null, int PercentComplete = 0) : ICardData
 {
-    /// <summary>Messages per second with one decimal ("12.5"), as the card shows it.</summary>
+    /// <summary>Messages per second with one decimal ("12.5"), as the card shows it (the card binds this, not the raw double, so NaN or ∞ show as "0.0").</summary>
     public string RateText => (double.IsFinite(RatePerSecond) && RatePerSecond > 0 ? RatePerSecond : 0)
         .ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -77,4 +77,37 @@ public sealed class SecurityTests
         Assert.Throws<ArgumentException>(() => new AnnouncementCardData("b", "t", "s", "b", "c", DateTimeOffset.UnixEpoch, Links: [link, link, link, link]));
         Assert.Throws<ArgumentException>(() => new AnnouncementCardData("b", "t", "s", "b", "c", DateTimeOffset.UnixEpoch, ImageUrl: new Uri("https://a.example.gov/i.png")));
     }
+
+    [Fact]
+    public void Composer_error_messages_and_notice_show_as_plain_text_even_when_they_quote_the_coach()
+    {
+        var card = _library.Bind(new BroadcastComposerCardData("d", [new AudienceOption("All", "all")],
+            Errors: new ComposerErrors(ImageUrl: "[javascript:x](https://evil.example) is not an https URL ${$root.draftId}"),
+            Notice: "<b>Preview</b> sent"));
+        var text = LibraryTests.AllText(card);
+        Assert.Contains(@"⚠️ \[javascript:x\](https://evil.example) is not an https URL $", text);
+        Assert.DoesNotContain("[javascript:x](", text);
+        Assert.False(text.Contains("${$root", StringComparison.Ordinal), text);
+        Assert.Contains(@"ℹ️ \<b\>Preview\</b\> sent", text);
+    }
+
+    [Fact]
+    public void Broadcast_titles_and_names_are_escaped_on_the_confirmation_approval_and_status_cards()
+    {
+        const string Evil = "[Click](https://evil.example) <b>x</b>";
+        var cards = new ICardData[]
+        {
+            new BroadcastConfirmCardData("c", Evil, BroadcastKind.Announcement, Evil, 10, false, 5000),
+            new BroadcastApprovalCardData("c", Evil, BroadcastKind.Invite, Evil, Evil, 10, "[bad](javascript:alert(1))"),
+            new CampaignStatusCardData("c", Evil, CampaignState.Sending, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 10, DateTimeOffset.UnixEpoch, true, false, false),
+        };
+        foreach (var data in cards)
+        {
+            var text = LibraryTests.AllText(_library.Bind(data));
+            Assert.DoesNotContain("[Click](", text);
+            Assert.DoesNotContain("<b>", text);
+            Assert.DoesNotContain("[bad](javascript", text);
+            Assert.Contains(@"\[Click\](https://evil.example)", text);
+        }
+    }
 }
