@@ -61,7 +61,7 @@ public sealed record FakeResponse(int Status, object? Body = null, int? RetryAft
 /// (201 with an id for sends, 200 for updates/deletes, conversations, members), unless a scripted response applies.
 /// Use its <see cref="ServiceUrl"/> as the activity's serviceUrl.
 /// </summary>
-public sealed class FakeConnector : IAsyncDisposable
+public sealed partial class FakeConnector : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ConnectorRequest> _requests = new();
     private readonly ConcurrentQueue<(Func<ConnectorRequest, bool> Match, FakeResponse Response)> _script = new();
@@ -169,6 +169,7 @@ public sealed class FakeConnector : IAsyncDisposable
                     ? new FakeResponse(200, m)
                     : new FakeResponse(404, new { error = new { code = "MemberNotFoundInConversation", message = "not found" } }),
             ("GET", ["v3", "conversations", var conv, "pagedmembers"]) => PagedMembers(conv, request),
+            (_, ["v3", "batch", ..]) => Batch(request, segments),
             _ => new FakeResponse(404, new { error = new { code = "NotFound", message = "no such route" } }),
         };
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using TeamsBot.Protocol.Activities;
 
@@ -47,43 +46,8 @@ internal sealed class ConnectorClient(HttpClient http, TrustedServiceUrls truste
         return SendAsync<PagedMembersResult>(HttpMethod.Get, serviceUrl, path, "members", tenantId, null, cancellationToken);
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string serviceUrl, string path, string operation, string? tenantId, object? body, CancellationToken cancellationToken)
-    {
-        if (!trusted.IsTrusted(serviceUrl)) throw new UntrustedServiceUrlException(serviceUrl);
-        using var request = new HttpRequestMessage(method, new Uri(TrustedServiceUrls.Normalize(serviceUrl) + "/" + path));
-        request.Options.Set(ConnectorRequestOptions.Operation, operation);
-        if (!string.IsNullOrEmpty(tenantId)) request.Options.Set(ConnectorRequestOptions.TenantId, tenantId);
-        if (body is not null) request.Content = BufferedJson(body);
-        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            string? code = null, message = null;
-            try
-            {
-                var error = await response.Content.ReadFromJsonAsync<ErrorResponse>(ProtocolJson.Options, cancellationToken).ConfigureAwait(false);
-                code = error?.Error?.Code;
-                message = error?.Error?.Message;
-            }
-            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException) { }
-            throw new ConnectorException(response.StatusCode, code, $"Connector {method} {Path(path)} failed: {(int)response.StatusCode} {code}".TrimEnd());
-        }
-        if (response.Content.Headers.ContentLength == 0 || response.StatusCode == HttpStatusCode.NoContent) return default!;
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (string.IsNullOrWhiteSpace(text)) return default!;
-        return JsonSerializer.Deserialize<T>(text, ProtocolJson.Options)!;
-    }
+    private async Task<T> SendAsync<T>(HttpMethod method, string serviceUrl, string path, string operation, string? tenantId, object? body, CancellationToken cancellationToken) =>
+        ConnectorHttp.Deserialize<T>(await ConnectorHttp.SendAsync(http, trusted, method, serviceUrl, path, operation, tenantId, body, cancellationToken).ConfigureAwait(false));
 
-    // Buffered, so the body goes out with Content-Length as Microsoft's SDKs send it: some gateways and proxies on
-    // government networks refuse chunked request bodies. The same bytes are re-sent on retries.
-    private static ByteArrayContent BufferedJson(object body)
-    {
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), ProtocolJson.Options));
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return content;
-    }
-
-    private static string Esc(string value) => Uri.EscapeDataString(value);
-
-    // Route shape for messages: ids stay out of logs and exceptions.
-    private static string Path(string path) => path.Split('/') is [var v, var c, ..] ? $"{v}/{c}/…" : path;
+    private static string Esc(string value) => ConnectorHttp.Esc(value);
 }

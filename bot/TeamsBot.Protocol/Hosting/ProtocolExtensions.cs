@@ -117,6 +117,12 @@ public static class ProtocolExtensions
             });
         connectorClient.AddHttpMessageHandler<ConversationPacingHandler>().AddHttpMessageHandler<TenantBudgetHandler>()
             .AddHttpMessageHandler<ConnectorAuthHandler>().AddHttpMessageHandler<ConnectorTelemetryHandler>();
+        // The batch API client is a second typed client of the same named HttpClient: same handlers, same pipeline.
+        services.AddHttpClient<IConnectorBatchClient, ConnectorBatchClient>(connectorClient.Name);
+        services.AddOptions<ConnectorBatchOptions>().BindConfiguration(ConnectorBatchOptions.Section)
+            .Validate(o => o.MinPollInterval > TimeSpan.Zero && o.MinPollInterval <= o.MaxPollInterval && o.DefaultPollInterval > TimeSpan.Zero,
+                "Connector:Batch:MinPollInterval must be positive and at most MaxPollInterval; DefaultPollInterval must be positive.")
+            .ValidateOnStart();
 
         services.AddBotRoutes(_ => { });
         services.TryAddSingleton<IActivityDeduplicator, InMemoryActivityDeduplicator>();
