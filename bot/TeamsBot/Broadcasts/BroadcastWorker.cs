@@ -198,6 +198,11 @@ internal sealed class BroadcastWorker(
 
     private async Task LaneAsync(Campaign c, string tenantId, Activity message, CancellationToken stop)
     {
+        if (options.Value.SendMode == BroadcastsOptions.BatchMode)
+        {
+            await BatchLaneAsync(c, tenantId, message, stop);
+            return;
+        }
         var parallel = options.Value.MaxParallelSendsPerTenant;
         var queue = Channel.CreateBounded<ClaimedDelivery>(new BoundedChannelOptions(parallel) { SingleWriter = true });
         var producer = Task.Run(async () =>
@@ -219,16 +224,73 @@ internal sealed class BroadcastWorker(
         {
             await foreach (var row in queue.Reader.ReadAllAsync())
             {
-                // Claimed but not sent when the campaign stopped: back to the queue, untouched.
-                var outcome = stop.IsCancellationRequested
-                    ? DeliveryOutcome.Requeue
-                    : await sender.SendAsync(row, message, CancellationToken.None);
+                // Reserved but not sent when the campaign stopped: back to the queue, untouched.
+                if (stop.IsCancellationRequested)
+                {
+                    await ledger.SettleAsync(row.Id, Instance, DeliveryOutcome.Requeue, CancellationToken.None);
+                    continue;
+                }
+                if (!await ledger.MarkInFlightAsync(row.Id, Instance, CancellationToken.None)) continue; // another replica has it now
+                var outcome = await sender.SendAsync(row, message, CancellationToken.None);
                 await ledger.SettleAsync(row.Id, Instance, outcome, CancellationToken.None);
             }
         })).ToList();
         await producer;
         await Task.WhenAll(consumers);
     }
+
+    /// <summary>
+    /// <c>SendMode=Batch</c>: the Teams batch messaging API, <c>Broadcasts:BatchSize</c> people per operation; the operation's
+    /// failed entries are folded into the ledger, everyone else in it is sent. Teams returns no per-person message ids in
+    /// this mode, so such cards cannot be recalled or matched to read receipts.
+    /// </summary>
+    private async Task BatchLaneAsync(Campaign c, string tenantId, Activity message, CancellationToken stop)
+    {
+        var batch = services.GetRequiredService<IConnectorBatchClient>();
+        var conversations = services.GetRequiredService<Conversations.ConversationStore>();
+        var serviceUrl = options.Value.ServiceUrl is { Length: > 0 } configured ? configured : await conversations.ServiceUrlForTenantAsync(tenantId, stop);
+        while (!stop.IsCancellationRequested)
+        {
+            await SettleUnknownAsync(c, tenantId, stop);
+            var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, options.Value.BatchSize, stale: false, stop);
+            if (claimed.Count == 0) return;
+            var inFlight = new List<ClaimedDelivery>(claimed.Count);
+            foreach (var row in claimed)
+                if (await ledger.MarkInFlightAsync(row.Id, Instance, CancellationToken.None)) inFlight.Add(row);
+            if (serviceUrl is null)
+            {
+                foreach (var row in inFlight) await ledger.SettleAsync(row.Id, Instance, new DeliveryOutcome(DeliveryState.NotInstalled, "no serviceUrl known for this tenant yet"), CancellationToken.None);
+                continue;
+            }
+            try
+            {
+                var outcome = await batch.SendToUsersAndWaitAsync(serviceUrl, tenantId, inFlight.Select(r => r.ObjectId).ToList(), message, CancellationToken.None);
+                var failed = outcome.Failed.GroupBy(f => f.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Error, StringComparer.OrdinalIgnoreCase);
+                foreach (var row in inFlight)
+                {
+                    var result = failed.TryGetValue(row.ObjectId, out var error)
+                        ? new DeliveryOutcome(BatchErrorState(error), error ?? "failed")
+                        : new DeliveryOutcome(DeliveryState.Sent, null, serviceUrl);
+                    await ledger.SettleAsync(row.Id, Instance, result, CancellationToken.None);
+                }
+            }
+            catch (Exception e) when (e is ConnectorException or HttpRequestException or UntrustedServiceUrlException)
+            {
+                logger.LogWarning("Batch send of campaign {CampaignId} failed ({Error}); its people go back to the queue", c.Id, e.GetType().Name);
+                foreach (var row in inFlight)
+                    await ledger.SettleAsync(row.Id, Instance, row.Attempts < options.Value.MaxAttempts ? DeliveryOutcome.Requeue
+                        : new DeliveryOutcome(DeliveryState.Failed, e.GetType().Name), CancellationToken.None);
+            }
+        }
+    }
+
+    private static DeliveryState BatchErrorState(string? error) => error switch
+    {
+        { } e when e.Contains("MessageWritesBlocked", StringComparison.OrdinalIgnoreCase) || e.Contains("Blocked", StringComparison.OrdinalIgnoreCase) => DeliveryState.Blocked,
+        { } e when e.Contains("NotInstalled", StringComparison.OrdinalIgnoreCase) || e.Contains("Roster", StringComparison.OrdinalIgnoreCase) => DeliveryState.NotInstalled,
+        { } e when e.Contains("NotFound", StringComparison.OrdinalIgnoreCase) => DeliveryState.NotFound,
+        _ => DeliveryState.Failed,
+    };
 
     /// <summary>Recipients whose claimer died mid-send: verified in their chat when possible, else failed as <c>outcomeUnknown</c>.</summary>
     private async Task SettleUnknownAsync(Campaign c, string tenantId, CancellationToken stop)

@@ -184,22 +184,23 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     }
 
     /// <summary>
-    /// Claims up to <paramref name="count"/> queued recipients of one tenant for <paramref name="owner"/> (in flight until
-    /// <paramref name="leaseUntil"/>); with <paramref name="stale"/>, instead the in-flight ones whose claimer's lease ran out
-    /// (a replica died: their outcome is unknown).
+    /// Reserves up to <paramref name="count"/> queued recipients of one tenant for <paramref name="owner"/> until the lease
+    /// ends (they stay queued: a replica that dies holding them loses nothing, they are taken again after the lease); with
+    /// <paramref name="stale"/>, instead takes the in-flight ones whose claimer's lease ran out (a replica died mid-send:
+    /// their outcome is unknown).
     /// </summary>
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(string campaignId, string tenantId, string owner, int count, bool stale, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var lockClause = _postgres ? "FOR UPDATE SKIP LOCKED" : "";
-        var which = stale ? "state = 1 AND claimed_until < @now" : "state = 0";
+        var which = stale ? "state = 1 AND claimed_until < @now" : "state = 0 AND (claimed_until IS NULL OR claimed_until < @now)";
         var sql = $"""
-            UPDATE broadcast_deliveries SET state = 1, claimed_by = @owner, claimed_until = @until, attempts = attempts + {(stale ? "0" : "1")}
+            UPDATE broadcast_deliveries SET claimed_by = @owner, claimed_until = @until, attempts = attempts + {(stale ? "0" : "1")}
             WHERE id IN (SELECT id FROM broadcast_deliveries WHERE campaign_id = @c AND tenant_id = @t AND {which} ORDER BY id LIMIT @n {lockClause})
             RETURNING id, object_id, tenant_id, attempts, service_url, conversation_id
             """;
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, ("@owner", owner), ("@until", Time(now + LeaseFor(stale))), ("@c", campaignId),
+        await using var command = Command(connection, sql, ("@owner", owner), ("@until", Time(now + Lease)), ("@c", campaignId),
             ("@t", tenantId), ("@now", Time(now)), ("@n", count));
         var claimed = new List<ClaimedDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -210,10 +211,20 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
         return claimed;
     }
 
+    /// <summary>
+    /// Marks a reserved recipient in flight right before its request leaves: from here until it is settled its outcome would be
+    /// unknown if this replica died. False when the reservation was lost (the lease ran out and another replica took it).
+    /// </summary>
+    public async Task<bool> MarkInFlightAsync(long id, string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "UPDATE broadcast_deliveries SET state = 1, claimed_until = @until WHERE id = @id AND state = 0 AND claimed_by = @owner",
+            ("@until", Time(time.GetUtcNow() + Lease)), ("@id", id), ("@owner", owner));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     /// <summary>The claim lease; set by the options at startup.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
-
-    private TimeSpan LeaseFor(bool stale) => Lease;
 
     /// <summary>Records how a claimed send ended; only the claimer's own claim is settled (a taken-over row is not).</summary>
     public async Task SettleAsync(long id, string owner, DeliveryOutcome outcome, CancellationToken cancellationToken)
@@ -226,7 +237,7 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
                 service_url = COALESCE(@su, service_url), conversation_id = COALESCE(@cv, conversation_id),
                 activity_id = CASE WHEN @s = 2 THEN @ai ELSE activity_id END, message_number = CASE WHEN @s = 2 THEN @mn ELSE message_number END,
                 sent_at = CASE WHEN @s = 2 THEN @now ELSE sent_at END
-            WHERE id = @id AND state = 1 AND claimed_by = @owner
+            WHERE id = @id AND state IN (0, 1) AND claimed_by = @owner
             """, ("@s", (short)outcome.State), ("@e", outcome.Error is { Length: > 200 } long_ ? long_[..200] : outcome.Error), ("@su", outcome.ServiceUrl),
             ("@cv", outcome.ConversationId), ("@ai", outcome.ActivityId), ("@mn", number), ("@now", Time(now)), ("@id", id), ("@owner", owner));
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -134,11 +134,9 @@ internal sealed class RecipientSender(
         }
     }
 
-    /// <summary>Teams refuses a 1:1 with a user who does not have the app (403/404 with these codes).</summary>
+    /// <summary>Teams refuses a 1:1 with a user who does not have the app: 403 <c>BotNotInConversationRoster</c> ("The bot is not part of the conversation roster.").</summary>
     internal static bool IsNotInstalled(ConnectorException e) =>
-        e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.NotFound
-        && e.ErrorCode is "BotNotInConversationRoster" or "Forbidden" or "AppNotInstalled" or "NotFound" or "ConversationNotFound" or null
-        && !e.IsUserUnreachable;
+        e.StatusCode == HttpStatusCode.Forbidden && e.ErrorCode is "BotNotInConversationRoster" or "Forbidden" or null;
 
     private DeliveryOutcome Classify(ClaimedDelivery recipient, ConnectorException e)
     {
