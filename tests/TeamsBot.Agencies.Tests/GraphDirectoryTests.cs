@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Agencies.Tests.Fakes;
+using TeamsBot.Testing;
 
 namespace TeamsBot.Agencies.Tests;
 

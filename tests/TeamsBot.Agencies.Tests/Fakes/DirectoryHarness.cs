@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using TeamsBot.Storage;
+using TeamsBot.Testing;
 
 namespace TeamsBot.Agencies.Tests.Fakes;
 

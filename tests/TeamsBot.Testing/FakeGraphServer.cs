@@ -1,4 +1,3 @@
-using TeamsBot.Testing;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -11,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace TeamsBot.Agencies.Tests.Fakes;
+namespace TeamsBot.Testing;
 
 /// <summary>A user as the fake Graph stores it.</summary>
 public sealed class FakeUser
@@ -39,6 +38,10 @@ public sealed class FakeUser
 /// properties, <c>null</c> for a cleared one, and <c>@removed</c>; 410 for expired tokens),
 /// <c>/$batch</c> (20 requests at most), and throttling (429 + <c>Retry-After</c>) of whole requests or of batch steps.
 /// Users beyond the stored list can be synthesised by index, so 200,000 users cost no server memory.
+/// Teams app installs in users' personal scope: <c>POST /users/{id}/teamwork/installedApps</c> with
+/// <c>{"teamsApp@odata.bind":".../appCatalogs/teamsApps/{catalogAppId}"}</c> (201 without a body, 409 <c>Conflict</c> when
+/// already installed, 404 for an unknown user, 400 for a bad body) and <c>GET</c> of the same collection (<c>$filter=teamsApp/id eq '…'</c>,
+/// <c>$expand=teamsApp</c>), also as <c>$batch</c> steps.
 /// </summary>
 public sealed class FakeGraphServer : IAsyncDisposable
 {
@@ -54,6 +57,12 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private long _oldestValidDeltaVersion = 0;
     private int _throttleRequests;
     private int _throttleBatchSteps;
+    // Teams app installs: canonical user id -> catalog app ids installed in the user's personal scope.
+    private readonly Dictionary<string, HashSet<string>> _installed = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (int Status, string Code, int Remaining)> _installFailures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<string> _installRequests = [];
+    private HashSet<string>? _syntheticIds;
+    private (int Count, Func<int, FakeUser>? Factory) _syntheticIdsOf;
 
     private FakeGraphServer() { }
 
@@ -72,6 +81,10 @@ public sealed class FakeGraphServer : IAsyncDisposable
     public ConcurrentQueue<string> UnauthorizedLog { get; } = new();
     /// <summary>How each request with a body was framed: its Content-Length (null = none) and whether it came chunked.</summary>
     public ConcurrentQueue<(string Request, long? ContentLength, bool Chunked)> BodyFraming { get; } = new();
+    /// <summary>The catalog app id <see cref="MarkInstalled"/> installs (the Teams app catalog id, not the bot's app id).</summary>
+    public string CatalogAppId { get; set; } = "a6b63365-31a4-4f43-92ec-710b71557af9";
+    /// <summary>User ids (as written in the path) of every install request that reached the route, in order.</summary>
+    public IReadOnlyList<string> InstallRequests { get { lock (_lock) return [.. _installRequests]; } }
     /// <summary>Which bearer tokens Graph accepts (default: <see cref="Token"/>).</summary>
     public Func<string, bool> AcceptsToken { get; set; } = token => token == Token;
 
@@ -149,6 +162,45 @@ public sealed class FakeGraphServer : IAsyncDisposable
     /// <summary>The next <paramref name="count"/> steps inside <c>$batch</c> requests get 429 with <c>Retry-After</c>.</summary>
     public void ThrottleNextBatchSteps(int count) => Interlocked.Exchange(ref _throttleBatchSteps, count);
 
+    /// <summary>Whether the app (any catalog app) is installed in the user's personal scope.</summary>
+    public bool IsInstalled(string userId)
+    {
+        lock (_lock) return _installed.TryGetValue(CanonicalUserId(userId) ?? userId, out var apps) && apps.Count > 0;
+    }
+
+    /// <summary>Installs <see cref="CatalogAppId"/> for these users without a request (a later POST answers 409).</summary>
+    public void MarkInstalled(params string[] userIds)
+    {
+        lock (_lock)
+            foreach (var id in userIds) Installs(CanonicalUserId(id) ?? id).Add(CatalogAppId);
+    }
+
+    /// <summary>The next <paramref name="times"/> install requests for this user answer <paramref name="status"/> with a Graph error <paramref name="code"/>.</summary>
+    public void FailInstall(string userId, int status, string code, int times = int.MaxValue)
+    {
+        lock (_lock) _installFailures[userId] = (status, code, times);
+    }
+
+    private HashSet<string> Installs(string canonicalId)
+    {
+        if (!_installed.TryGetValue(canonicalId, out var apps)) _installed[canonicalId] = apps = new(StringComparer.OrdinalIgnoreCase);
+        return apps;
+    }
+
+    /// <summary>The user's id for an id or UPN, stored or synthetic; null when no such user (or deleted).</summary>
+    private string? CanonicalUserId(string key)
+    {
+        if (_byKey.TryGetValue(key, out var user)) return user.Id;
+        if (SyntheticCount == 0 || Synthetic is null) return null;
+        if (_syntheticIds is null || _syntheticIdsOf != (SyntheticCount, Synthetic))
+        {
+            _syntheticIds = new HashSet<string>(SyntheticCount, StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < SyntheticCount; i++) _syntheticIds.Add(Synthetic(i).Id);
+            _syntheticIdsOf = (SyntheticCount, Synthetic);
+        }
+        return _syntheticIds.TryGetValue(key, out var id) ? id : null;
+    }
+
     private void Index(FakeUser user)
     {
         _byKey[user.Id] = user;
@@ -204,7 +256,13 @@ public sealed class FakeGraphServer : IAsyncDisposable
             return;
         }
         var path = context.Request.Path.Value!.StartsWith("/v1.0", StringComparison.Ordinal) ? context.Request.Path.Value[5..] : context.Request.Path.Value;
-        var reply = Dispatch(context.Request.Method, path, ParseQuery(context.Request.QueryString.Value));
+        string? body = null;
+        if (context.Request.Method is "POST" or "PUT" or "PATCH")
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            body = await reader.ReadToEndAsync();
+        }
+        var reply = Dispatch(context.Request.Method, path, ParseQuery(context.Request.QueryString.Value), body);
         await WriteAsync(context, reply);
     }
 
@@ -242,7 +300,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
             if (url.StartsWith("/v1.0", StringComparison.Ordinal)) url = url[5..];
             var q = url.IndexOf('?');
             var path = Uri.UnescapeDataString(q < 0 ? url : url[..q]);
-            replies.Add((id, Dispatch(method, path, ParseQuery(q < 0 ? "" : url[q..]))));
+            replies.Add((id, Dispatch(method, path, ParseQuery(q < 0 ? "" : url[q..]), r["body"]?.ToJsonString())));
         }
         await WriteAsync(context, new Reply(200, w =>
         {
@@ -277,10 +335,22 @@ public sealed class FakeGraphServer : IAsyncDisposable
         return result;
     }
 
-    private Reply Dispatch(string method, string path, Dictionary<string, string> query)
+    private Reply Dispatch(string method, string path, Dictionary<string, string> query, string? body)
     {
-        if (method != "GET") return new Reply(405, Error("BadRequest", "Only GET is supported here."));
         var segments = path.Trim('/').Split('/');
+        if (segments is ["users", var installFor, "teamwork", "installedApps"])
+        {
+            lock (_lock)
+            {
+                return method switch
+                {
+                    "POST" => Install(installFor, body),
+                    "GET" => InstalledApps(installFor, query),
+                    _ => new Reply(405, Error("BadRequest", "Only GET and POST are supported here.")),
+                };
+            }
+        }
+        if (method != "GET") return new Reply(405, Error("BadRequest", "Only GET is supported here."));
         lock (_lock)
         {
             return segments switch
@@ -428,6 +498,62 @@ public sealed class FakeGraphServer : IAsyncDisposable
                 w.WriteEndObject();
             }).ToList();
         return new Reply(200, w => Collection(w, "users", items, next, deltaLink));
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex TeamsAppBind =
+        new(@"^https?://[^/]+/(v1\.0|beta)/appCatalogs/teamsApps/([^/?#]+)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private Reply Install(string key, string? body)
+    {
+        _installRequests.Add(key);
+        string? appId = null;
+        try
+        {
+            if (JsonNode.Parse(body ?? "") is JsonObject o && o["teamsApp@odata.bind"] is JsonValue v && v.TryGetValue<string>(out var bind)
+                && TeamsAppBind.Match(bind) is { Success: true } m)
+                appId = Uri.UnescapeDataString(m.Groups[2].Value);
+        }
+        catch (JsonException) { }
+        if (appId is null)
+            return new Reply(400, Error("BadRequest", "Invalid request body: expected {\"teamsApp@odata.bind\": \"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{id}\"}."));
+        if (_installFailures.TryGetValue(key, out var failure) && failure.Remaining > 0)
+        {
+            _installFailures[key] = failure with { Remaining = failure.Remaining == int.MaxValue ? int.MaxValue : failure.Remaining - 1 };
+            return new Reply(failure.Status, Error(failure.Code, $"Simulated failure ({failure.Code})."),
+                failure.Status == 429 ? RetryAfterSeconds.ToString() : null);
+        }
+        if (CanonicalUserId(key) is not { } userId) return NotFound(key);
+        if (!Installs(userId).Add(appId)) return new Reply(409, Error("Conflict", "App is already installed for this user."));
+        return new Reply(201, null);
+    }
+
+    private Reply InstalledApps(string key, Dictionary<string, string> query)
+    {
+        if (CanonicalUserId(key) is not { } userId) return NotFound(key);
+        var apps = _installed.TryGetValue(userId, out var set) ? set.Order(StringComparer.Ordinal).ToList() : [];
+        if (query.TryGetValue("$filter", out var filter))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(filter, @"^\s*teamsApp/id\s+eq\s+'([^']*)'\s*$");
+            if (!m.Success) return new Reply(400, Error("BadRequest", $"Unsupported filter: {filter}"));
+            apps = apps.Where(a => string.Equals(a, m.Groups[1].Value, StringComparison.OrdinalIgnoreCase)).ToList();
+        }
+        var expand = query.TryGetValue("$expand", out var e) && e.Split(',').Any(x => x.Trim().Equals("teamsApp", StringComparison.OrdinalIgnoreCase));
+        return new Reply(200, w => Collection(w, $"users('{userId}')/teamwork/installedApps", apps.Select(app => (Action<Utf8JsonWriter>)(w2 =>
+        {
+            w2.WriteStartObject();
+            // Graph's installation id: base64url("{userId}##{catalogAppId}").
+            w2.WriteString("id", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{userId}##{app}")).TrimEnd('=').Replace('+', '-').Replace('/', '_'));
+            if (expand)
+            {
+                w2.WriteStartObject("teamsApp");
+                w2.WriteString("id", app);
+                w2.WriteString("externalId", app);
+                w2.WriteString("displayName", "TeamsBot");
+                w2.WriteString("distributionMethod", "organization");
+                w2.WriteEndObject();
+            }
+            w2.WriteEndObject();
+        })), null, null));
     }
 
     private Reply NotFound(string key) =>
