@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using TeamsBot.Agencies;
-using TeamsBot.Agencies.Tests.Fakes;
+using TeamsBot.Testing;
 using TeamsBot.Storage;
 
 // Directory benchmark: resolves audiences served by the local fake Graph (999 users per page) through the real Graph SDK,

@@ -27,7 +27,7 @@ public interface IDeliveryVerifier
 internal sealed class BroadcastWorker(
     IDbContextFactory<TeamsBotDbContext> db, DeliveryLedger ledger, RecipientSender sender, BroadcastCards cards,
     IConnectorClient connector, IAgencyDirectory directory, IOptions<BroadcastsOptions> options, TimeProvider time,
-    BroadcastSignal signal, IServiceProvider services, ILogger<BroadcastWorker> logger) : BackgroundService
+    BroadcastSignal signal, TrustedServiceUrls trusted, IServiceProvider services, ILogger<BroadcastWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _work = new();
     private CancellationToken _stopping;
@@ -39,6 +39,8 @@ internal sealed class BroadcastWorker(
     {
         _stopping = stoppingToken;
         ledger.Lease = options.Value.ClaimLease;
+        // A configured serviceUrl is the operator's: trusted like those that arrive on authenticated activities.
+        trusted.Trust(options.Value.ServiceUrl);
         // Let the schema be created first (the database initializer runs as a hosted service too).
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
@@ -203,7 +205,10 @@ internal sealed class BroadcastWorker(
             await BatchLaneAsync(c, tenantId, message, stop);
             return;
         }
-        var parallel = options.Value.MaxParallelSendsPerTenant;
+        // Requests in flight beyond half a second of the tenant's budget would only wait for permits: they would slow a
+        // cancel and widen what a crash leaves unknown, without sending any faster.
+        var rate = await services.GetRequiredService<TenantSendBudget>().CurrentRateAsync(tenantId, stop);
+        var parallel = Math.Clamp((int)Math.Ceiling(rate / 2), 2, options.Value.MaxParallelSendsPerTenant);
         var queue = Channel.CreateBounded<ClaimedDelivery>(new BoundedChannelOptions(parallel) { SingleWriter = true });
         var producer = Task.Run(async () =>
         {

@@ -263,11 +263,13 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     public async Task<Dictionary<string, LedgerCounts>> CountsAsync(string campaignId, bool byAgency, CancellationToken cancellationToken)
     {
         var since = time.GetUtcNow() - RateWindow;
-        var group = byAgency ? "agency_id" : "''";
+        // PostgreSQL refuses a constant in GROUP BY: the overall counts group by state alone.
+        var keyColumn = byAgency ? "agency_id" : "''";
+        var group = byAgency ? "agency_id, state" : "state";
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, $"""
-            SELECT {group}, state, COUNT(*), COUNT(read_at), COUNT(acknowledged_at), COUNT(recalled_at), SUM(CASE WHEN sent_at >= @since THEN 1 ELSE 0 END)
-            FROM broadcast_deliveries WHERE campaign_id = @c GROUP BY {group}, state
+            SELECT {keyColumn}, state, COUNT(*), COUNT(read_at), COUNT(acknowledged_at), COUNT(recalled_at), SUM(CASE WHEN sent_at >= @since THEN 1 ELSE 0 END)
+            FROM broadcast_deliveries WHERE campaign_id = @c GROUP BY {group}
             """, ("@c", campaignId), ("@since", Time(since)));
         var rows = new Dictionary<string, int[]>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

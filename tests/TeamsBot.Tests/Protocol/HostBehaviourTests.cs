@@ -231,7 +231,7 @@ public class HostBehaviourTests : IAsyncLifetime
         var messenger = _bot.Services.GetRequiredService<IProactiveMessenger>();
         var created = await messenger.CreatePersonalConversationAsync(_connector.ServiceUrl, TestActivities.BotId, "29:new-user", TestActivities.TenantId,
             Activity.Message("Workshop tomorrow at 10:00"), default);
-        Assert.StartsWith("a:conversation-", created.Id);
+        Assert.Equal("a:1:29:new-user", created.Id);
 
         var request = _connector.Requests.Single(r => r.Path == "/v3/conversations");
         var body = request.Json;
