@@ -44,7 +44,7 @@ public class ConnectorClientTests : IAsyncLifetime
     public async Task Send_reply_update_delete_use_the_v3_routes()
     {
         var sent = await _client.SendToConversationAsync(Url, "19:chat@thread.v2", Activity.Message("hello"));
-        Assert.StartsWith("activity-", sent.Id);
+        Assert.True(long.Parse(sent.Id!) > TeamsBot.Testing.FakeConnector.FirstActivityId, sent.Id); // Teams message ids are epoch milliseconds
         await _client.ReplyToActivityAsync(Url, "19:chat@thread.v2", "msg-1", Activity.Message("reply"));
         await _client.UpdateActivityAsync(Url, "19:chat@thread.v2", sent.Id!, Activity.Message("edited"));
         await _client.DeleteActivityAsync(Url, "19:chat@thread.v2", sent.Id!);
