@@ -86,8 +86,12 @@ internal sealed class BroadcastWorker(
     private void Start(string key, Func<Task> work)
     {
         if (_work.ContainsKey(key)) return;
+        // The entry exists before the work can start, so work that ends at once still removes it (never a stale entry
+        // that would keep the campaign from being picked up again).
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var task = Task.Run(async () =>
         {
+            await registered.Task;
             try { await work(); }
             catch (Exception e) when (!_stopping.IsCancellationRequested)
             {
@@ -96,7 +100,8 @@ internal sealed class BroadcastWorker(
             catch (OperationCanceledException) { }
             finally { _work.TryRemove(key, out _); signal.Notify(); }
         });
-        _work.TryAdd(key, task);
+        if (_work.TryAdd(key, task)) registered.SetResult();
+        else registered.SetCanceled();
     }
 
     /// <summary>The campaign-level lease (ledger build, recall): one replica at a time, taken over when it expires.</summary>
