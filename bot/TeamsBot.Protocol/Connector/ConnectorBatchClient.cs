@@ -75,6 +75,11 @@ internal sealed class ConnectorBatchClient(HttpClient http, TrustedServiceUrls t
     public async Task<BatchOutcome> SendToUsersAndWaitAsync(string serviceUrl, string tenantId, IReadOnlyList<string> memberIds, Activity activity, CancellationToken ct = default)
     {
         var operationId = await SendToUsersAsync(serviceUrl, tenantId, memberIds, activity, ct).ConfigureAwait(false);
+        return await WaitForOperationAsync(serviceUrl, tenantId, operationId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<BatchOutcome> WaitForOperationAsync(string serviceUrl, string tenantId, string operationId, CancellationToken ct = default)
+    {
         BatchOperationState state;
         try
         {

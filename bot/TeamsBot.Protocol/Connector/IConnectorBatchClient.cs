@@ -44,6 +44,10 @@ public interface IConnectorBatchClient
     /// operation is still running, the operation is cancelled too (best effort) and the cancellation propagates.
     /// </summary>
     Task<BatchOutcome> SendToUsersAndWaitAsync(string serviceUrl, string tenantId, IReadOnlyList<string> memberIds, Activity activity, CancellationToken ct = default);
+
+    /// <summary>Waits for a started operation as <see cref="SendToUsersAndWaitAsync"/> does (a caller that must know the start
+    /// succeeded before waiting: once it has, the people in it may have the message).</summary>
+    Task<BatchOutcome> WaitForOperationAsync(string serviceUrl, string tenantId, string operationId, CancellationToken ct = default);
 }
 
 /// <summary>

@@ -83,6 +83,7 @@ public sealed class BotRouteTable
         ["verb", var v] => $"the card verb '{v}'",
         ["invoke", var n] => $"the invoke '{n}'",
         ["activity", var a] => $"the activity type '{a}'",
+        ["event", var e] => $"the event '{e}'",
         _ => "every message",
     };
 }
@@ -197,6 +198,11 @@ public sealed class BotRouteBuilder
             throw new ArgumentException("Invokes answer in the HTTP reply: route them with OnInvoke or OnCardAction.", nameof(activityType));
         return Turn<THandler>(activityType, ConditionalPrecedence, [$"activity:{activityType}"], (a, _) => a.IsType(activityType));
     }
+
+    /// <summary>An <c>event</c> activity by name (e.g. <c>application/vnd.microsoft.readReceipt</c>); a route for all events (<see cref="OnActivity{THandler}"/>) still gets the others.</summary>
+    public BotRouteBuilder OnEvent<THandler>(string eventName) where THandler : class, ITurnHandler =>
+        Turn<THandler>($"event {eventName}", CommandPrecedence, [$"event:{eventName}"],
+            (a, _) => a.IsType(ActivityTypes.Event) && string.Equals(a.Name, eventName, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>An invoke by name whose handler reads the raw activity.</summary>
     public BotRouteBuilder OnInvoke<THandler>(string invokeName) where THandler : class, IInvokeHandler =>

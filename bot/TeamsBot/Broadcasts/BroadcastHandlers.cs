@@ -157,11 +157,10 @@ internal sealed class ComposerHandler(
         {
             var preview = new Campaign
             {
-                Id = draftId, Kind = definition.Kind!, Title = definition.Title!, Body = definition.Body!, ImageUrl = definition.ImageUrl, ImageAlt = definition.ImageAlt,
-                LinksJson = definition.Links is { Count: > 0 } l ? JsonSerializer.Serialize(l.Select(x => new CampaignLink(x.Title!, x.Url!)), CampaignValidation.Json) : null,
-                Acknowledge = definition.Acknowledge ?? false, AudienceJson = "{}", AudienceDescription = "", Status = CampaignStatus.Draft,
+                Id = draftId, Kind = "", Title = "", Body = "", AudienceJson = "{}", AudienceDescription = "", Status = CampaignStatus.Draft,
                 AuthorObjectId = caller.ObjectId, AuthorName = caller.Name, CreatedAt = time.GetUtcNow(),
             };
+            CampaignService.Apply(preview, definition with { Audience = null }, time.GetUtcNow());
             await context.SendActivityAsync(cards.RecipientMessage(preview, context.Activity.Locale) with { Summary = "Preview: " + preview.Title }, cancellationToken);
             return AdaptiveCardInvokeResponse.Card(cards.Bind(Composer.Card(draftId, agencies, input,
                 notice: "Preview sent to you only, just below. Nobody else got it."), context.Activity.Locale));
@@ -170,6 +169,7 @@ internal sealed class ComposerHandler(
         var campaign = draftId == "new" ? null : await campaigns.UpdateDraftAsync(draftId, definition, cancellationToken);
         campaign ??= await campaigns.CreateAsync(definition, caller, cancellationToken);
         var count = await campaigns.CountAudienceAsync(campaign, cancellationToken);
+        await campaigns.RecordEstimateAsync(campaign.Id, count, cancellationToken);
         if (count == 0)
             return AdaptiveCardInvokeResponse.Card(cards.Bind(Composer.Card(campaign.Id, agencies, input,
                 new ComposerErrors(Audience: "Nobody is in this audience. Check the agencies, groups or people.")), context.Activity.Locale));
@@ -261,7 +261,7 @@ internal sealed class ReadReceiptHandler(DeliveryLedger ledger) : ITurnHandler
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
         var a = context.Activity;
-        if (!string.Equals(a.Name, EventName, StringComparison.OrdinalIgnoreCase) || a.Conversation?.Id is not { } conversationId) return;
+        if (a.Conversation?.Id is not { } conversationId) return;
         if (a.Value is { ValueKind: JsonValueKind.Object } value && value.TryGetProperty("lastReadMessageId", out var last) && last.ValueKind == JsonValueKind.String
             && last.GetString() is { Length: > 0 and <= 100 } lastRead)
             await ledger.MarkReadAsync(conversationId, lastRead, cancellationToken);

@@ -26,8 +26,9 @@ public interface IDeliveryVerifier
 /// </summary>
 internal sealed class BroadcastWorker(
     IDbContextFactory<TeamsBotDbContext> db, DeliveryLedger ledger, RecipientSender sender, BroadcastCards cards,
-    IConnectorClient connector, IAgencyDirectory directory, IOptions<BroadcastsOptions> options, TimeProvider time,
-    BroadcastSignal signal, TrustedServiceUrls trusted, IServiceProvider services, ILogger<BroadcastWorker> logger) : BackgroundService
+    IConnectorClient connector, IConnectorBatchClient batch, Conversations.ConversationStore conversations, IAgencyDirectory directory,
+    TenantSendBudget budget, CampaignService campaigns, IOptions<BroadcastsOptions> options, TimeProvider time,
+    BroadcastSignal signal, IServiceProvider services, ILogger<BroadcastWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, Task> _work = new();
     private CancellationToken _stopping;
@@ -38,9 +39,6 @@ internal sealed class BroadcastWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
-        ledger.Lease = options.Value.ClaimLease;
-        // A configured serviceUrl is the operator's: trusted like those that arrive on authenticated activities.
-        trusted.Trust(options.Value.ServiceUrl);
         // Let the schema be created first (the database initializer runs as a hosted service too).
         await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
@@ -72,18 +70,21 @@ internal sealed class BroadcastWorker(
         }
         foreach (var c in campaigns)
         {
-            if (c.Status == CampaignStatus.Preparing && await TryLeaseAsync(c.Id, now, cancellationToken))
-                Start($"prepare:{c.Id}", () => PrepareAsync(c));
+            if (c.Status == CampaignStatus.Preparing && !_work.ContainsKey($"prepare:{c.Id}") && await TryLeaseAsync(c.Id, LeasedWork.Prepare, now, cancellationToken))
+                Start($"prepare:{c.Id}", () => PrepareAsync(c), notifyWhenDone: true);
             else if (c.Status == CampaignStatus.Sending)
                 Start($"send:{c.Id}", () => RunAsync(c));
             if (c.RecallRequestedAt is not null && c.RecallCompletedAt is null && !CampaignStatus.IsActive(c.Status)
-                && !_work.ContainsKey($"recall:{c.Id}") && await TryLeaseAsync(c.Id, now, cancellationToken))
+                && !_work.ContainsKey($"recall:{c.Id}") && await TryLeaseAsync(c.Id, LeasedWork.Recall, now, cancellationToken))
                 Start($"recall:{c.Id}", () => RecallAsync(c));
-            if (c.StatusActivityId is not null) await PushStatusCardIfDueAsync(c, now, cancellationToken);
+            // Its own work item: a throttled tenant's card update never holds up the other campaigns' pass.
+            if (c.StatusActivityId is not null) Start($"card:{c.Id}", () => PushStatusCardIfDueAsync(c, now, _stopping));
         }
     }
 
-    private void Start(string key, Func<Task> work)
+    /// <param name="notifyWhenDone">Look for more work at once when this ends (a built ledger is ready to send); otherwise the
+    /// next pass comes after <c>Broadcasts:PollInterval</c>, so a lane with nothing it may claim yet never spins.</param>
+    private void Start(string key, Func<Task> work, bool notifyWhenDone = false)
     {
         if (_work.ContainsKey(key)) return;
         // The entry exists before the work can start, so work that ends at once still removes it (never a stale entry
@@ -98,26 +99,46 @@ internal sealed class BroadcastWorker(
                 logger.LogWarning("Broadcast work {Work} failed ({Error}); it resumes on the next pass", key.Split(':')[0], e.GetType().Name);
             }
             catch (OperationCanceledException) { }
-            finally { _work.TryRemove(key, out _); signal.Notify(); }
+            finally
+            {
+                _work.TryRemove(key, out _);
+                if (notifyWhenDone) signal.Notify();
+            }
         });
         if (_work.TryAdd(key, task)) registered.SetResult();
         else registered.SetCanceled();
     }
 
-    /// <summary>The campaign-level lease (ledger build, recall): one replica at a time, taken over when it expires.</summary>
-    private async Task<bool> TryLeaseAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    private enum LeasedWork { Prepare, Recall }
+
+    /// <summary>
+    /// The campaign-level lease (ledger build, recall): one replica at a time, taken over when it expires, and only while the
+    /// campaign still needs that work (a replica that read "preparing" just before another finished the ledger gets nothing).
+    /// </summary>
+    private async Task<bool> TryLeaseAsync(string id, LeasedWork work, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         var until = now + options.Value.ClaimLease;
-        return await context.Set<Campaign>()
-            .Where(c => c.Id == id && (c.PrepareLeaseUntil == null || c.PrepareLeaseUntil < now || c.PreparedBy == Instance))
-            .ExecuteUpdateAsync(x => x.SetProperty(c => c.PreparedBy, Instance).SetProperty(c => c.PrepareLeaseUntil, until), cancellationToken) == 1;
+        var campaign = context.Set<Campaign>().Where(c => c.Id == id && (c.PrepareLeaseUntil == null || c.PrepareLeaseUntil < now || c.PreparedBy == Instance));
+        campaign = work == LeasedWork.Prepare
+            ? campaign.Where(c => c.Status == CampaignStatus.Preparing)
+            : campaign.Where(c => c.RecallRequestedAt != null && c.RecallCompletedAt == null);
+        return await campaign.ExecuteUpdateAsync(x => x.SetProperty(c => c.PreparedBy, Instance).SetProperty(c => c.PrepareLeaseUntil, until), cancellationToken) == 1;
     }
 
-    private async Task RenewLeaseUntilDoneAsync(string id, Task work)
+    /// <summary>Renews the lease while <paramref name="work"/> runs; cancels <paramref name="lost"/> if the lease could not be kept.</summary>
+    private async Task RenewLeaseUntilDoneAsync(string id, LeasedWork kind, Task work, CancellationTokenSource lost)
     {
         while (await Task.WhenAny(work, Task.Delay(options.Value.ClaimLease / 3, time)) != work)
-            await TryLeaseAsync(id, time.GetUtcNow(), CancellationToken.None);
+        {
+            bool kept;
+            try { kept = await TryLeaseAsync(id, kind, time.GetUtcNow(), CancellationToken.None); }
+            catch (Exception e) when (e is not OperationCanceledException) { kept = false; }
+            if (kept) continue;
+            logger.LogWarning("Campaign {CampaignId}: lease for {Work} lost; stopping it here", id, kind);
+            lost.Cancel();
+            return;
+        }
     }
 
     private async Task ReleaseLeaseAsync(string id)
@@ -130,8 +151,9 @@ internal sealed class BroadcastWorker(
     private async Task PrepareAsync(Campaign c)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var build = ledger.BuildAsync(c.Id, directory.ResolveAudienceAsync(CampaignService.AudienceOf(c).ToSpec(), _stopping), options.Value.MaxRecipients, _stopping);
-        await RenewLeaseUntilDoneAsync(c.Id, build);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        var build = ledger.BuildAsync(c.Id, directory.ResolveAudienceAsync(CampaignService.AudienceOf(c).ToSpec(), lost.Token), options.Value.MaxRecipients, lost.Token);
+        await RenewLeaseUntilDoneAsync(c.Id, LeasedWork.Prepare, build, lost);
         int count;
         try
         {
@@ -210,43 +232,84 @@ internal sealed class BroadcastWorker(
             await BatchLaneAsync(c, tenantId, message, stop);
             return;
         }
-        // Requests in flight beyond half a second of the tenant's budget would only wait for permits: they would slow a
-        // cancel and widen what a crash leaves unknown, without sending any faster.
-        var rate = await services.GetRequiredService<TenantSendBudget>().CurrentRateAsync(tenantId, stop);
-        var parallel = Math.Clamp((int)Math.Ceiling(rate / 2), 2, options.Value.MaxParallelSendsPerTenant);
-        var queue = Channel.CreateBounded<ClaimedDelivery>(new BoundedChannelOptions(parallel) { SingleWriter = true });
+        // Requests in flight beyond half a second of the tenant's current budget would only wait for permits: they would slow a
+        // cancel and widen what a crash leaves unknown, without sending any faster. The target follows the rate as it changes.
+        var consumers = options.Value.MaxParallelSendsPerTenant;
+        var outstanding = 0;
+        var settledHere = 0;
+        var freed = new SemaphoreSlim(0);
+        var queue = Channel.CreateUnbounded<ClaimedDelivery>(new UnboundedChannelOptions { SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try
             {
+                await SettleUnknownAsync(c, tenantId, stop);
                 while (!stop.IsCancellationRequested)
                 {
-                    await SettleUnknownAsync(c, tenantId, stop);
-                    var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, parallel, stale: false, stop);
-                    if (claimed.Count == 0) break;
-                    foreach (var row in claimed) await queue.Writer.WriteAsync(row, CancellationToken.None);
+                    var rate = await budget.CurrentRateAsync(tenantId, stop);
+                    var target = Math.Clamp((int)Math.Ceiling(rate / 2), 2, consumers);
+                    var room = target - Volatile.Read(ref outstanding);
+                    if (room <= 0)
+                    {
+                        await freed.WaitAsync(TimeSpan.FromMilliseconds(200), stop);
+                        continue;
+                    }
+                    var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, room, stale: false, stop);
+                    if (claimed.Count == 0)
+                    {
+                        // Rows a dead replica held may have expired meanwhile: settle them, then stop when nothing is left.
+                        if (!await SettleUnknownAsync(c, tenantId, stop)) break;
+                        continue;
+                    }
+                    Interlocked.Add(ref outstanding, claimed.Count);
+                    foreach (var row in await WithStoredChatsAsync(tenantId, claimed, stop)) queue.Writer.TryWrite(row);
                 }
             }
             catch (OperationCanceledException) { }
             finally { queue.Writer.Complete(); }
         });
-        var consumers = Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        var workers = Enumerable.Range(0, consumers).Select(_ => Task.Run(async () =>
         {
             await foreach (var row in queue.Reader.ReadAllAsync())
             {
-                // Reserved but not sent when the campaign stopped: back to the queue, untouched.
-                if (stop.IsCancellationRequested)
+                try
                 {
-                    await ledger.SettleAsync(row.Id, Instance, DeliveryOutcome.Requeue, CancellationToken.None);
-                    continue;
+                    // Reserved but not sent when the campaign stopped: back to the queue, untouched.
+                    if (stop.IsCancellationRequested)
+                        await ledger.SettleAsync(row.Id, Instance, DeliveryOutcome.Requeue, CancellationToken.None);
+                    else if (await ledger.MarkInFlightAsync(row.Id, Instance, CancellationToken.None)) // false: another replica has it now
+                    {
+                        var outcome = await sender.SendAsync(row, message, CancellationToken.None);
+                        await ledger.SettleAsync(row.Id, Instance, outcome, CancellationToken.None);
+                        Interlocked.Increment(ref settledHere);
+                    }
                 }
-                if (!await ledger.MarkInFlightAsync(row.Id, Instance, CancellationToken.None)) continue; // another replica has it now
-                var outcome = await sender.SendAsync(row, message, CancellationToken.None);
-                await ledger.SettleAsync(row.Id, Instance, outcome, CancellationToken.None);
+                catch (Exception e)
+                {
+                    // The row keeps its reservation or in-flight mark: it is settled after the lease, never lost.
+                    logger.LogWarning("Recipient {ObjectId} of campaign {CampaignId} not settled here ({Error})", row.ObjectId, c.Id, e.GetType().Name);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref outstanding);
+                    freed.Release();
+                }
             }
         })).ToList();
         await producer;
-        await Task.WhenAll(consumers);
+        await Task.WhenAll(workers);
+        if (settledHere > 0)
+            logger.LogInformation("Campaign {CampaignId}: replica {Instance} sent {Count} messages in tenant {TenantId}", c.Id, Instance, settledHere, tenantId);
+    }
+
+    /// <summary>Fills in the stored 1:1 chat of each reserved recipient who has none recorded yet: one query per batch, not per person.</summary>
+    private async Task<IReadOnlyList<ClaimedDelivery>> WithStoredChatsAsync(string tenantId, IReadOnlyList<ClaimedDelivery> rows, CancellationToken cancellationToken)
+    {
+        var missing = rows.Where(r => r.ConversationId is null).Select(r => r.ObjectId).ToList();
+        var chats = await conversations.FindPersonalManyAsync(tenantId, missing, cancellationToken);
+        return chats.Count == 0 ? rows : rows.Select(r => r.ConversationId is null && chats.TryGetValue(r.ObjectId, out var chat)
+            ? r with { ServiceUrl = chat.ServiceUrl, ConversationId = chat.ConversationId }
+            : r).ToList();
     }
 
     /// <summary>
@@ -256,43 +319,51 @@ internal sealed class BroadcastWorker(
     /// </summary>
     private async Task BatchLaneAsync(Campaign c, string tenantId, Activity message, CancellationToken stop)
     {
-        var batch = services.GetRequiredService<IConnectorBatchClient>();
-        var conversations = services.GetRequiredService<Conversations.ConversationStore>();
-        var serviceUrl = options.Value.ServiceUrl is { Length: > 0 } configured ? configured : await conversations.ServiceUrlForTenantAsync(tenantId, stop);
+        var serviceUrl = options.Value.ServiceUrl is { Length: > 0 } configured ? configured : (await conversations.EndpointForTenantAsync(tenantId, stop))?.ServiceUrl;
+        await SettleUnknownAsync(c, tenantId, stop);
         while (!stop.IsCancellationRequested)
         {
-            await SettleUnknownAsync(c, tenantId, stop);
             var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, options.Value.BatchSize, stale: false, stop);
-            if (claimed.Count == 0) return;
-            var inFlight = new List<ClaimedDelivery>(claimed.Count);
-            foreach (var row in claimed)
-                if (await ledger.MarkInFlightAsync(row.Id, Instance, CancellationToken.None)) inFlight.Add(row);
+            if (claimed.Count == 0 && !await SettleUnknownAsync(c, tenantId, stop)) return;
+            var marks = await Task.WhenAll(claimed.Select(row => ledger.MarkInFlightAsync(row.Id, Instance, CancellationToken.None)));
+            var inFlight = claimed.Where((_, i) => marks[i]).ToList();
+            if (inFlight.Count == 0) continue;
             if (serviceUrl is null)
             {
-                foreach (var row in inFlight) await ledger.SettleAsync(row.Id, Instance, new DeliveryOutcome(DeliveryState.NotInstalled, "no serviceUrl known for this tenant yet"), CancellationToken.None);
+                await SettleAllAsync(inFlight, _ => new DeliveryOutcome(DeliveryState.NotInstalled, "no serviceUrl known for this tenant yet"));
+                continue;
+            }
+            string operationId;
+            try
+            {
+                operationId = await batch.SendToUsersAsync(serviceUrl, tenantId, inFlight.Select(r => r.ObjectId).ToList(), message, CancellationToken.None);
+            }
+            catch (Exception e) when (e is ConnectorException or HttpRequestException or UntrustedServiceUrlException)
+            {
+                // The operation was not started: nobody in it got anything.
+                logger.LogWarning("Batch send of campaign {CampaignId} not started ({Error}); its people go back to the queue", c.Id, e.GetType().Name);
+                await SettleAllAsync(inFlight, row => row.Attempts < options.Value.MaxAttempts ? DeliveryOutcome.Requeue : new DeliveryOutcome(DeliveryState.Failed, e.GetType().Name));
                 continue;
             }
             try
             {
-                var outcome = await batch.SendToUsersAndWaitAsync(serviceUrl, tenantId, inFlight.Select(r => r.ObjectId).ToList(), message, CancellationToken.None);
+                var outcome = await batch.WaitForOperationAsync(serviceUrl, tenantId, operationId, stop);
                 var failed = outcome.Failed.GroupBy(f => f.Id, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Error, StringComparer.OrdinalIgnoreCase);
-                foreach (var row in inFlight)
-                {
-                    var result = failed.TryGetValue(row.ObjectId, out var error)
-                        ? new DeliveryOutcome(BatchErrorState(error), error ?? "failed")
-                        : new DeliveryOutcome(DeliveryState.Sent, null, serviceUrl);
-                    await ledger.SettleAsync(row.Id, Instance, result, CancellationToken.None);
-                }
+                await SettleAllAsync(inFlight, row => failed.TryGetValue(row.ObjectId, out var error)
+                    ? new DeliveryOutcome(BatchErrorState(error), error ?? "failed")
+                    : new DeliveryOutcome(DeliveryState.Sent, null, serviceUrl));
             }
-            catch (Exception e) when (e is ConnectorException or HttpRequestException or UntrustedServiceUrlException)
+            catch (Exception e) when (e is ConnectorException or HttpRequestException or OperationCanceledException)
             {
-                logger.LogWarning("Batch send of campaign {CampaignId} failed ({Error}); its people go back to the queue", c.Id, e.GetType().Name);
-                foreach (var row in inFlight)
-                    await ledger.SettleAsync(row.Id, Instance, row.Attempts < options.Value.MaxAttempts ? DeliveryOutcome.Requeue
-                        : new DeliveryOutcome(DeliveryState.Failed, e.GetType().Name), CancellationToken.None);
+                // Started, then cancelled (the operation too) or no longer observable: some may have it, so none is sent again.
+                logger.LogWarning("Batch operation of campaign {CampaignId} not followed to its end ({Error})", c.Id, e.GetType().Name);
+                await SettleAllAsync(inFlight, _ => new DeliveryOutcome(DeliveryState.Failed, "outcomeUnknown"));
             }
         }
     }
+
+    private Task SettleAllAsync(IEnumerable<ClaimedDelivery> rows, Func<ClaimedDelivery, DeliveryOutcome> outcome) =>
+        Task.WhenAll(rows.Select(row => ledger.SettleAsync(row.Id, Instance, outcome(row), CancellationToken.None)));
 
     private static DeliveryState BatchErrorState(string? error) => error switch
     {
@@ -303,13 +374,16 @@ internal sealed class BroadcastWorker(
     };
 
     /// <summary>Recipients whose claimer died mid-send: verified in their chat when possible, else failed as <c>outcomeUnknown</c>.</summary>
-    private async Task SettleUnknownAsync(Campaign c, string tenantId, CancellationToken stop)
+    /// <returns>Whether there were any (their rows may be back in the queue).</returns>
+    private async Task<bool> SettleUnknownAsync(Campaign c, string tenantId, CancellationToken stop)
     {
         var verifier = services.GetService<IDeliveryVerifier>();
+        var any = false;
         while (true)
         {
             var stale = await ledger.ClaimAsync(c.Id, tenantId, Instance, 100, stale: true, stop);
-            if (stale.Count == 0) return;
+            if (stale.Count == 0) return any;
+            any = true;
             foreach (var row in stale)
             {
                 DeliveryOutcome outcome;
@@ -332,8 +406,9 @@ internal sealed class BroadcastWorker(
     /// <summary>Deletes every sent card of a recalled campaign (404: already gone).</summary>
     private async Task RecallAsync(Campaign c)
     {
-        var work = RecallPagesAsync(c);
-        await RenewLeaseUntilDoneAsync(c.Id, work);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        var work = RecallPagesAsync(c, lost.Token);
+        await RenewLeaseUntilDoneAsync(c.Id, LeasedWork.Recall, work, lost);
         await work;
         await using var context = await db.CreateDbContextAsync();
         var now = time.GetUtcNow();
@@ -343,15 +418,17 @@ internal sealed class BroadcastWorker(
         logger.LogInformation("Campaign {CampaignId}: recall finished", c.Id);
     }
 
-    private async Task RecallPagesAsync(Campaign c)
+    private async Task RecallPagesAsync(Campaign c, CancellationToken stop)
     {
+        // Sends still in flight on any replica (the cancel came first) end within their lease: wait, so none is missed.
+        while (await ledger.HasLiveInFlightAsync(c.Id, stop)) await Task.Delay(TimeSpan.FromSeconds(1), time, stop);
         long after = 0;
-        while (!_stopping.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
-            var page = await ledger.SentPageAsync(c.Id, after, 500, _stopping);
+            var page = await ledger.SentPageAsync(c.Id, after, 500, stop);
             if (page.Count == 0) return;
             after = page[^1].Id;
-            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelSendsPerTenant, CancellationToken = _stopping },
+            await Parallel.ForEachAsync(page, new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxParallelSendsPerTenant, CancellationToken = stop },
                 async (row, ct) =>
                 {
                     try
@@ -382,7 +459,7 @@ internal sealed class BroadcastWorker(
                 .ExecuteUpdateAsync(x => x.SetProperty(p => p.StatusCardAt, now), cancellationToken);
             if (claimed == 0) return;
         }
-        var fresh = await services.GetRequiredService<CampaignService>().FindAsync(c.Id, cancellationToken) ?? c;
+        var fresh = await campaigns.FindAsync(c.Id, cancellationToken) ?? c;
         var counts = (await ledger.CountsAsync(c.Id, false, cancellationToken)).GetValueOrDefault("") ?? LedgerCounts.Empty;
         var card = cards.CardMessage(cards.Status(fresh, counts, now), fresh.StatusLocale) with
         {

@@ -2,7 +2,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using TeamsBot.Agencies;
 using TeamsBot.Cards;
-using TeamsBot.Protocol.Activities;
+using TeamsBot.Protocol.Auth;
+using TeamsBot.Protocol.Connector;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Security;
 using TeamsBot.Storage.Jobs;
@@ -33,6 +34,17 @@ public static class BroadcastsExtensions
             .Validate(o => !o.InstallForMissingUsers || string.Equals(builder.Configuration[$"{DirectoryOptions.Section}:Source"], DirectoryOptions.SourceGraph, StringComparison.OrdinalIgnoreCase),
                 "Broadcasts:InstallForMissingUsers needs Directory:Source=Graph (installs go through Microsoft Graph).")
             .ValidateOnStart();
+        // A send may take the connector's whole total timeout (twice with an install): a shorter lease would let another
+        // replica take a row whose request is still running.
+        services.AddOptions<BroadcastsOptions>().Validate<IOptions<ConnectorResilienceOptions>>(
+            (o, connector) => o.ClaimLease > connector.Value.TotalTimeout * 2,
+            "Broadcasts:ClaimLease must be more than twice Connector:TotalTimeout (a send may last that long).");
+        // The configured serviceUrl is the operator's: trusted like Bot:ServiceUrls.
+        services.PostConfigure<BotOptions>(bot =>
+        {
+            var configured = builder.Configuration[$"{BroadcastsOptions.Section}:{nameof(BroadcastsOptions.ServiceUrl)}"];
+            if (!string.IsNullOrWhiteSpace(configured) && !bot.ServiceUrls.Contains(configured)) bot.ServiceUrls.Add(configured);
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.AddCardLibrary();
         services.AddSingleton<DeliveryLedger>();
@@ -54,7 +66,7 @@ public static class BroadcastsExtensions
                 CardVerbs.CampaignRecall, CardVerbs.CampaignRefresh).RequireRole(Roles.Coach)
             .OnCardAction<ApproveHandler, CampaignActionData>(CardVerbs.BroadcastApprove).RequireRole(Roles.Coach)
             .OnCardAction<AckHandler, AckData>(CardVerbs.BroadcastAck)
-            .OnActivity<ReadReceiptHandler>(ActivityTypes.Event));
+            .OnEvent<ReadReceiptHandler>(ReadReceiptHandler.EventName));
         return builder;
     }
 }

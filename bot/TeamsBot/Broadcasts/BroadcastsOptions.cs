@@ -27,8 +27,8 @@ public sealed class BroadcastsOptions
     /// <summary>Requests one replica keeps in flight per tenant; the tenant budget is what paces them.</summary>
     public int MaxParallelSendsPerTenant { get; set; } = 32;
 
-    /// <summary>How long a claimed recipient stays claimed before another replica may settle it (the claimer died).</summary>
-    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>How long a claimed recipient stays claimed before another replica may settle it (the claimer died); more than twice <c>Connector:TotalTimeout</c>.</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often an idle replica looks for campaign work.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -45,23 +45,14 @@ public sealed class CampaignService(
         var campaign = new Campaign
         {
             Id = Guid.NewGuid().ToString("N"),
-            Kind = d.Kind!,
-            Title = d.Title!.Trim(),
-            Body = d.Body!,
-            ImageUrl = string.IsNullOrWhiteSpace(d.ImageUrl) ? null : d.ImageUrl,
-            ImageAlt = string.IsNullOrWhiteSpace(d.ImageUrl) ? null : d.ImageAlt,
-            LinksJson = d.Links is { Count: > 0 } links ? JsonSerializer.Serialize(links.Select(l => new CampaignLink(l.Title!, l.Url!)), CampaignValidation.Json) : null,
-            Acknowledge = d.Acknowledge ?? false,
-            AudienceJson = JsonSerializer.Serialize(d.Audience, CampaignValidation.Json),
-            AudienceDescription = d.Audience!.Describe() is { Length: > 300 } long_ ? long_[..300] : d.Audience.Describe(),
-            SendAt = d.SendAt?.ToUniversalTime(),
+            Kind = "", Title = "", Body = "", AudienceJson = "", AudienceDescription = "",
             Status = CampaignStatus.Draft,
             AuthorObjectId = author.ObjectId,
             AuthorName = author.Name,
             AuthorTenantId = author.TenantId,
             CreatedAt = now,
-            UpdatedAt = now,
         };
+        Apply(campaign, d, now);
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         context.Add(campaign);
         await context.SaveChangesAsync(cancellationToken);
@@ -75,6 +66,15 @@ public sealed class CampaignService(
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         var c = await context.Set<Campaign>().FirstOrDefaultAsync(x => x.Id == id && x.Status == CampaignStatus.Draft, cancellationToken);
         if (c is null) return null;
+        Apply(c, d, time.GetUtcNow());
+        c.EstimatedRecipients = 0; // the audience may have changed: counted again
+        await context.SaveChangesAsync(cancellationToken);
+        return c;
+    }
+
+    /// <summary>Copies a valid definition's content onto a campaign (new, a draft being edited, or a preview).</summary>
+    internal static void Apply(Campaign c, CampaignDefinition d, DateTimeOffset now)
+    {
         c.Kind = d.Kind!;
         c.Title = d.Title!.Trim();
         c.Body = d.Body!;
@@ -82,13 +82,27 @@ public sealed class CampaignService(
         c.ImageAlt = c.ImageUrl is null ? null : d.ImageAlt;
         c.LinksJson = d.Links is { Count: > 0 } links ? JsonSerializer.Serialize(links.Select(l => new CampaignLink(l.Title!, l.Url!)), CampaignValidation.Json) : null;
         c.Acknowledge = d.Acknowledge ?? false;
-        c.AudienceJson = JsonSerializer.Serialize(d.Audience, CampaignValidation.Json);
-        c.AudienceDescription = d.Audience!.Describe() is { Length: > 300 } long_ ? long_[..300] : d.Audience.Describe();
+        if (d.Audience is { } audience)
+        {
+            c.AudienceJson = JsonSerializer.Serialize(audience, CampaignValidation.Json);
+            var description = audience.Describe();
+            c.AudienceDescription = description.Length > 300 ? description[..300] : description;
+        }
         c.SendAt = d.SendAt?.ToUniversalTime();
-        c.UpdatedAt = time.GetUtcNow();
-        await context.SaveChangesAsync(cancellationToken);
-        return c;
+        c.UpdatedAt = now;
     }
+
+    /// <summary>Records the audience size a coach was just shown, so confirming does not read the audience again.</summary>
+    public async Task RecordEstimateAsync(string id, int count, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await context.Set<Campaign>().Where(c => c.Id == id && c.Status == CampaignStatus.Draft)
+            .ExecuteUpdateAsync(x => x.SetProperty(p => p.EstimatedRecipients, count).SetProperty(p => p.UpdatedAt, now), cancellationToken);
+    }
+
+    /// <summary>How long a count shown to the coach stands for the approval decision.</summary>
+    private static readonly TimeSpan EstimateFreshFor = TimeSpan.FromMinutes(15);
 
     public async Task<Campaign?> FindAsync(string id, CancellationToken cancellationToken)
     {
@@ -117,14 +131,16 @@ public sealed class CampaignService(
     /// Send (or schedule) a draft. Audiences above <c>Broadcasts:ApprovalThreshold</c> wait for another coach or an admin:
     /// the result is then 409 with the campaign in <c>awaitingApproval</c>.
     /// </summary>
-    public async Task<CampaignResult> RequestSendAsync(string id, CampaignCaller caller, CancellationToken cancellationToken, int? knownCount = null)
+    public async Task<CampaignResult> RequestSendAsync(string id, CampaignCaller caller, CancellationToken cancellationToken)
     {
         var c = await FindAsync(id, cancellationToken);
         if (c is null) return CampaignResult.NotFound;
         if (c.Status != CampaignStatus.Draft) return CampaignResult.Conflict($"The campaign is {c.Status}, not a draft.", c);
         if (c.SendAt is { } at && at < time.GetUtcNow() - TimeSpan.FromMinutes(1))
             return CampaignResult.Conflict("The scheduled time has passed; edit the campaign to send now.", c);
-        var count = knownCount ?? await CountAudienceAsync(c, cancellationToken);
+        var count = c.EstimatedRecipients > 0 && time.GetUtcNow() - c.UpdatedAt < EstimateFreshFor
+            ? c.EstimatedRecipients
+            : await CountAudienceAsync(c, cancellationToken);
         if (count == 0) return new CampaignResult(false, 422, "Nobody is in this audience.", c);
         if (count > options.Value.MaxRecipients) return new CampaignResult(false, 422, $"The audience is larger than {options.Value.MaxRecipients} people.", c);
         var needsApproval = count > options.Value.ApprovalThreshold;
@@ -184,9 +200,10 @@ public sealed class CampaignService(
         if (c is null) return CampaignResult.NotFound;
         if (c.Status != CampaignStatus.Completed) return CampaignResult.Conflict($"Resend works on a completed campaign; this one is {c.Status}.", c);
         if (c.RecallRequestedAt is not null) return CampaignResult.Conflict("This campaign was recalled.", c);
+        // Queue first, then reopen: a worker pass between the two would otherwise find the ledger drained and close it again.
+        var requeued = await ledger.RequeueFailedAsync(id, cancellationToken);
         if (!await TransitionAsync(id, CampaignStatus.Completed, CampaignStatus.Sending, cancellationToken, x => x.SetProperty(p => p.CompletedAt, (DateTimeOffset?)null)))
             return CampaignResult.Conflict("The campaign changed meanwhile.", c);
-        var requeued = await ledger.RequeueFailedAsync(id, cancellationToken);
         logger.LogInformation("Campaign {CampaignId}: {Count} failed recipients queued again", id, requeued);
         c.Status = CampaignStatus.Sending;
         signal.Notify();

@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using TeamsBot.Agencies;
@@ -10,7 +12,7 @@ using TeamsBot.Storage;
 namespace TeamsBot.Broadcasts;
 
 /// <summary>A recipient claimed for sending.</summary>
-public sealed record ClaimedDelivery(long Id, string ObjectId, string TenantId, short Attempts, string? ServiceUrl, string? ConversationId, bool OutcomeUnknown);
+public sealed record ClaimedDelivery(long Id, string ObjectId, string TenantId, short Attempts, string? ServiceUrl, string? ConversationId);
 
 /// <summary>How one send ended.</summary>
 public sealed record DeliveryOutcome(DeliveryState State, string? Error = null, string? ServiceUrl = null, string? ConversationId = null, string? ActivityId = null)
@@ -24,7 +26,6 @@ public sealed record DeliveryOutcome(DeliveryState State, string? Error = null, 
 public sealed record LedgerCounts(int Recipients, int Queued, int Sent, int Failed, int NotInstalled, int Blocked, int NotFound, int Read, int Acknowledged, int Recalled, int SentLastWindow)
 {
     public static readonly LedgerCounts Empty = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    public int Remaining => Queued;
 }
 
 /// <summary>
@@ -32,23 +33,22 @@ public sealed record LedgerCounts(int Recipients, int Queued, int Sent, int Fail
 /// (PostgreSQL <c>COPY</c>, SQLite prepared inserts in large transactions), claimed by lanes per (campaign, tenant) with
 /// <c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL (replicas never take the same row), settled row by row.
 /// </summary>
-public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvider services, TimeProvider time)
+public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvider services, IOptions<BroadcastsOptions> options, TimeProvider time)
 {
     private static readonly ValueConverter<DateTimeOffset, long> SqliteTime = new DateTimeOffsetToBinaryConverter();
     private readonly bool _postgres = StorageExtensions.IsPostgres(configuration);
     private readonly string _sqlite = StorageExtensions.ConnectionString(configuration);
     private const int BuildChunk = 20_000;
 
-    public bool IsPostgres => _postgres;
+    /// <summary>How long a reservation or an in-flight mark lasts without its replica (<c>Broadcasts:ClaimLease</c>).</summary>
+    private TimeSpan Lease => options.Value.ClaimLease;
 
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (_postgres) return await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(cancellationToken);
+        // Microsoft.Data.Sqlite retries a busy database until the command timeout: no busy_timeout pragma per open.
         var connection = new SqliteConnection(_sqlite);
         await connection.OpenAsync(cancellationToken);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout=30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
 
@@ -132,7 +132,7 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
         }
         await using var insert = new NpgsqlCommand("""
             INSERT INTO broadcast_deliveries (campaign_id, object_id, tenant_id, upn, agency_id, state, attempts, error)
-            SELECT DISTINCT ON (lower(object_id)) $1, object_id, tenant_id, upn, agency_id, state, 0, error FROM ledger_stage
+            SELECT $1, object_id, tenant_id, upn, agency_id, state, 0, error FROM ledger_stage
             ON CONFLICT (campaign_id, object_id) DO NOTHING
             """, connection);
         insert.Parameters.Add(new NpgsqlParameter { Value = campaignId });
@@ -206,7 +206,7 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             claimed.Add(new ClaimedDelivery(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt16(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), stale));
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
         claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
         return claimed;
     }
@@ -215,32 +215,81 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     /// Marks a reserved recipient in flight right before its request leaves: from here until it is settled its outcome would be
     /// unknown if this replica died. False when the reservation was lost (the lease ran out and another replica took it).
     /// </summary>
-    public async Task<bool> MarkInFlightAsync(long id, string owner, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, "UPDATE broadcast_deliveries SET state = 1, claimed_until = @until WHERE id = @id AND state = 0 AND claimed_by = @owner",
-            ("@until", Time(time.GetUtcNow() + Lease)), ("@id", id), ("@owner", owner));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    /// <summary>The claim lease; set by the options at startup.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    public async Task<bool> MarkInFlightAsync(long id, string owner, CancellationToken cancellationToken) =>
+        await WriteAsync("UPDATE broadcast_deliveries SET state = 1, claimed_until = @until WHERE id = @id AND state = 0 AND claimed_by = @owner",
+            ("@until", Time(time.GetUtcNow() + Lease)), ("@id", id), ("@owner", owner)) == 1;
 
     /// <summary>Records how a claimed send ended; only the claimer's own claim is settled (a taken-over row is not).</summary>
-    public async Task SettleAsync(long id, string owner, DeliveryOutcome outcome, CancellationToken cancellationToken)
+    public Task SettleAsync(long id, string owner, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         long? number = long.TryParse(outcome.ActivityId, out var n) ? n : null;
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
+        return WriteAsync("""
             UPDATE broadcast_deliveries SET state = @s, claimed_by = NULL, claimed_until = NULL, error = @e,
                 service_url = COALESCE(@su, service_url), conversation_id = COALESCE(@cv, conversation_id),
                 activity_id = CASE WHEN @s = 2 THEN @ai ELSE activity_id END, message_number = CASE WHEN @s = 2 THEN @mn ELSE message_number END,
                 sent_at = CASE WHEN @s = 2 THEN @now ELSE sent_at END
             WHERE id = @id AND state IN (0, 1) AND claimed_by = @owner
             """, ("@s", (short)outcome.State), ("@e", outcome.Error is { Length: > 200 } long_ ? long_[..200] : outcome.Error), ("@su", outcome.ServiceUrl),
-            ("@cv", outcome.ConversationId), ("@ai", outcome.ActivityId), ("@mn", number), ("@now", Time(now)), ("@id", id), ("@owner", owner));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            ("@cv", outcome.ConversationId), ("@ai", outcome.ActivityId), ("@mn", number), ("@now", Time(time.GetUtcNow())), ("@id", id), ("@owner", owner));
+    }
+
+    private sealed record PendingWrite(string Sql, (string Name, object? Value)[] Parameters, TaskCompletionSource<int> Done);
+
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private int _writerStarted;
+    private const int MaxWritesPerCommit = 256;
+
+    /// <summary>
+    /// The per-recipient writes (in flight, settled) of every lane go through one writer that commits whatever is waiting in
+    /// one transaction: a caller's write is durable when its task completes, and a busy fan-out costs one commit per batch
+    /// of writes instead of one connection and one commit per write.
+    /// </summary>
+    private Task<int> WriteAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (Interlocked.Exchange(ref _writerStarted, 1) == 0) _ = Task.Run(WriterLoopAsync);
+        var write = new PendingWrite(sql, parameters, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _writes.Writer.TryWrite(write);
+        return write.Done.Task;
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<PendingWrite>(MaxWritesPerCommit);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxWritesPerCommit && _writes.Reader.TryRead(out var write)) batch.Add(write);
+            try
+            {
+                var results = new int[batch.Count];
+                await using (var connection = await OpenAsync(CancellationToken.None))
+                await using (var transaction = await connection.BeginTransactionAsync())
+                {
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        await using var command = Command(connection, batch[i].Sql, batch[i].Parameters);
+                        command.Transaction = transaction;
+                        results[i] = await command.ExecuteNonQueryAsync();
+                    }
+                    await transaction.CommitAsync();
+                }
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+            }
+            catch (Exception)
+            {
+                // One failing write must not fail the others: each is tried again alone and reports its own outcome.
+                foreach (var write in batch)
+                {
+                    try
+                    {
+                        await using var connection = await OpenAsync(CancellationToken.None);
+                        await using var command = Command(connection, write.Sql, write.Parameters);
+                        write.Done.TrySetResult(await command.ExecuteNonQueryAsync());
+                    }
+                    catch (Exception e) { write.Done.TrySetException(e); }
+                }
+            }
+            batch.Clear();
+        }
     }
 
     /// <summary>Puts the failed recipients (and unknown outcomes) back in the queue; returns how many.</summary>
@@ -249,6 +298,15 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, "UPDATE broadcast_deliveries SET state = 0, attempts = 0, error = NULL WHERE campaign_id = @c AND state = 3", ("@c", campaignId));
         return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>True while a replica that is alive (its lease not run out) has a send of the campaign in flight.</summary>
+    public async Task<bool> HasLiveInFlightAsync(string campaignId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, "SELECT 1 FROM broadcast_deliveries WHERE campaign_id = @c AND state = 1 AND claimed_until >= @now LIMIT 1",
+            ("@c", campaignId), ("@now", Time(time.GetUtcNow())));
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
     /// <summary>True when nothing is queued or in flight.</summary>

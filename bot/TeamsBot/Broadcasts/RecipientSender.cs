@@ -53,33 +53,32 @@ internal sealed class GraphAppInstaller(GraphClients graph, IOptions<GraphOption
 }
 
 /// <summary>
-/// One recipient, one proactive 1:1 message: into the stored conversation when the bot has one, otherwise by creating the
-/// 1:1 conversation with the card inside the create call (one request). Errors are classified per recipient.
+/// One recipient, one proactive 1:1 message (through <see cref="IProactiveMessenger"/>): into the stored conversation when
+/// the bot has one, otherwise by creating the 1:1 conversation with the card inside the create call (one request). Errors
+/// are classified per recipient.
 /// </summary>
 internal sealed class RecipientSender(
-    IConnectorClient connector, ConversationStore conversations, IOptions<BroadcastsOptions> options, IOptions<BotOptions> bot,
+    IProactiveMessenger messenger, ConversationStore conversations, IOptions<BroadcastsOptions> options, IOptions<BotOptions> bot,
     IServiceProvider services, ILogger<RecipientSender> logger)
 {
     public async Task<DeliveryOutcome> SendAsync(ClaimedDelivery recipient, Activity card, CancellationToken cancellationToken)
     {
         try
         {
-            var stored = recipient.ConversationId is not null && recipient.ServiceUrl is not null
-                ? (recipient.ServiceUrl, recipient.ConversationId)
-                : await conversations.FindPersonalAsync(recipient.TenantId, recipient.ObjectId, cancellationToken) is { Installed: true } found
-                    ? (found.ServiceUrl, found.ConversationId)
-                    : default;
-            if (stored.ConversationId is not null)
+            // The lane looked up the stored 1:1 chats of its whole batch (or an earlier attempt recorded the chat).
+            if (recipient is { ServiceUrl: { } serviceUrl, ConversationId: { } conversationId })
             {
                 try
                 {
-                    var sent = await connector.SendToConversationAsync(stored.ServiceUrl!, stored.ConversationId, card with
+                    var chat = new ConversationRecord
                     {
-                        Conversation = new ConversationAccount { Id = stored.ConversationId, TenantId = recipient.TenantId, ConversationType = ConversationTypes.Personal },
-                    }, cancellationToken);
-                    return DeliveryOutcome.Sent(stored.ServiceUrl!, stored.ConversationId, sent.Id);
+                        ConversationId = conversationId, ServiceUrl = serviceUrl, ChannelId = "msteams", Scope = ConversationTypes.Personal,
+                        TenantId = recipient.TenantId, AadObjectId = recipient.ObjectId,
+                    };
+                    var sent = await messenger.SendToConversationAsync(chat, card, cancellationToken);
+                    return DeliveryOutcome.Sent(serviceUrl, conversationId, sent.Id);
                 }
-                catch (ConnectorException e) when (e.StatusCode == HttpStatusCode.NotFound || e.IsUserUnreachable && e.ErrorCode != "ConversationBlockedByUser" && e.ErrorCode != "MessageWritesBlocked")
+                catch (ConnectorException e) when (e.StatusCode == HttpStatusCode.NotFound || e.IsUserUnreachable && e.ErrorCode is not ("ConversationBlockedByUser" or "MessageWritesBlocked"))
                 {
                     // The stored chat is gone (app reinstalled, conversation expired): open it again below.
                 }
@@ -103,20 +102,13 @@ internal sealed class RecipientSender(
 
     private async Task<DeliveryOutcome> CreateAsync(ClaimedDelivery recipient, Activity card, bool install, CancellationToken cancellationToken)
     {
-        var serviceUrl = options.Value.ServiceUrl is { Length: > 0 } configured ? configured
-            : await conversations.ServiceUrlForTenantAsync(recipient.TenantId, cancellationToken);
+        var endpoint = await conversations.EndpointForTenantAsync(recipient.TenantId, cancellationToken);
+        var serviceUrl = options.Value.ServiceUrl is { Length: > 0 } configured ? configured : endpoint?.ServiceUrl;
         if (serviceUrl is null) return new DeliveryOutcome(DeliveryState.NotInstalled, "no serviceUrl known for this tenant yet");
+        var botId = bot.Value.AppId is { Length: > 0 } appId ? $"28:{appId}" : endpoint?.BotId ?? "28:teamsbot";
         try
         {
-            var created = await connector.CreateConversationAsync(serviceUrl, new ConversationParameters
-            {
-                IsGroup = false,
-                Bot = new ChannelAccount { Id = BotId() },
-                Members = [new ChannelAccount { Id = recipient.ObjectId }],
-                TenantId = recipient.TenantId,
-                ChannelData = new TeamsChannelData { Tenant = new TenantInfo { Id = recipient.TenantId } },
-                Activity = card,
-            }, cancellationToken);
+            var created = await messenger.CreatePersonalConversationAsync(serviceUrl, botId, recipient.ObjectId, recipient.TenantId, card, cancellationToken);
             if (created.Id is null) return new DeliveryOutcome(DeliveryState.Failed, "the connector returned no conversation id");
             return DeliveryOutcome.Sent(created.ServiceUrl ?? serviceUrl, created.Id, created.ActivityId);
         }
@@ -153,6 +145,4 @@ internal sealed class RecipientSender(
         logger.LogInformation("Recipient {ObjectId} failed after {Attempts} attempts: {Reason}", recipient.ObjectId, recipient.Attempts, reason);
         return new DeliveryOutcome(DeliveryState.Failed, reason);
     }
-
-    private string BotId() => bot.Value.AppId is { Length: > 0 } appId ? $"28:{appId}" : "28:teamsbot-local";
 }

@@ -73,16 +73,29 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
             .FirstOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>The serviceUrl of the tenant's most recently active conversation (where Teams serves that tenant), cached a few minutes.</summary>
-    public async Task<string?> ServiceUrlForTenantAsync(string tenantId, CancellationToken cancellationToken)
+    /// <summary>The 1:1 chats of many users of one tenant (the bot installed), by Entra object id: one query for a batch of recipients.</summary>
+    public async Task<IReadOnlyDictionary<string, ConversationRecord>> FindPersonalManyAsync(string tenantId, IReadOnlyCollection<string> aadObjectIds, CancellationToken cancellationToken)
     {
-        var key = "serviceUrl|" + tenantId;
-        if (_recent.TryGetValue(key, out string? cached)) return cached;
+        if (aadObjectIds.Count == 0) return new Dictionary<string, ConversationRecord>();
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var url = await db.Set<ConversationRecord>().AsNoTracking().Where(c => c.TenantId == tenantId)
-            .OrderByDescending(c => c.LastSeenAt).Select(c => c.ServiceUrl).FirstOrDefaultAsync(cancellationToken);
-        if (url is not null) _recent.Set(key, url, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) });
-        return url;
+        var found = await db.Set<ConversationRecord>().AsNoTracking()
+            .Where(c => c.TenantId == tenantId && c.Scope == ConversationTypes.Personal && c.Installed && aadObjectIds.Contains(c.AadObjectId!))
+            .ToListAsync(cancellationToken);
+        return found.GroupBy(c => c.AadObjectId!, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.MaxBy(c => c.LastSeenAt)!, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Where Teams serves a tenant and the bot's id there: from the tenant's most recently active conversation, cached a few minutes.</summary>
+    public async Task<(string ServiceUrl, string? BotId)?> EndpointForTenantAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        var key = "endpoint|" + tenantId;
+        if (_recent.TryGetValue(key, out (string, string?)? cached)) return cached;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        var latest = await db.Set<ConversationRecord>().AsNoTracking().Where(c => c.TenantId == tenantId)
+            .OrderByDescending(c => c.LastSeenAt).Select(c => new { c.ServiceUrl, c.BotId }).FirstOrDefaultAsync(cancellationToken);
+        (string, string?)? endpoint = latest is null ? null : (latest.ServiceUrl, latest.BotId);
+        if (endpoint is not null) _recent.Set(key, endpoint, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) });
+        return endpoint;
     }
 
     public async Task<IReadOnlyList<string>> ServiceUrlsAsync(CancellationToken cancellationToken)

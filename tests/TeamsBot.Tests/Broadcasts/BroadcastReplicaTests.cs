@@ -17,6 +17,8 @@ public sealed class BroadcastReplicaTests
             .ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
         environment["Jobs__IdleWaitTime"] = "00:00:01";
         environment["Broadcasts__ClaimLease"] = "00:00:10";
+        environment["Connector__TotalTimeout"] = "00:00:04"; // a lease outlasts twice the longest send
+        environment["Connector__AttemptTimeout"] = "00:00:02";
         foreach (var (key, value) in extra) environment[key] = value;
         return environment;
     }
@@ -42,8 +44,9 @@ public sealed class BroadcastReplicaTests
         Assert.All(perMember, kv => Assert.Equal(1, kv.Value));
         // The tenant budget is shared: together the replicas stayed near the connector's limit.
         Assert.True(h.Connector.Throttled <= 20, $"{h.Connector.Throttled} requests throttled");
-        // Both replicas took part in the send.
-        Assert.Contains(a.Output, l => l.Contains("Broadcast", StringComparison.Ordinal) || l.Contains("Campaign", StringComparison.Ordinal));
+        // Both replicas took part in the send (each logs how many messages it sent for the campaign).
+        Assert.Contains(a.Output, l => l.Contains($"Campaign {id}: replica", StringComparison.Ordinal) && l.Contains("messages in tenant", StringComparison.Ordinal));
+        Assert.Contains(b.Output, l => l.Contains($"Campaign {id}: replica", StringComparison.Ordinal) && l.Contains("messages in tenant", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -79,6 +82,10 @@ public sealed class BroadcastReplicaTests
             Assert.Equal(402, rows.Count(r => r[3] == "sent") + unknown.Count);
             Assert.True(unknown.Count <= 32, $"{unknown.Count} unknown outcomes: more than the sends one replica keeps in flight");
             Assert.Equal(402 - unknown.Count, Count(done, "sent"));
+            // What the ledger calls sent really reached that person; what reached someone without being recorded is an unknown outcome.
+            var delivered = perMember.Keys.ToHashSet();
+            Assert.All(rows.Where(r => r[3] == "sent"), r => Assert.Contains(r[1], delivered));
+            Assert.All(delivered.Except(rows.Where(r => r[3] == "sent").Select(r => r[1])), member => Assert.Contains(member, unknown));
             Assert.True(atKill < 402, "the kill came after the end");
         }
         finally

@@ -68,7 +68,7 @@ public sealed partial class BroadcastTeamsTests : IAsyncLifetime
         // Send: confirmation with the resolved audience size.
         var confirm = await (await _bot.SendAsync(Click("broadcast.send", Composer("user1@gsa.gov\nuser2@gsa.gov, user3@gsa.gov")))).Content.ReadAsStringAsync();
         Assert.Contains("broadcast.confirm", confirm);
-        Assert.Contains("3", confirm);
+        Assert.Contains("Send to 3 people", confirm); // the resolved audience size, on the button
         var campaignId = CampaignIdPattern().Match(confirm).Groups[1].Value;
         Assert.NotEmpty(campaignId);
 
