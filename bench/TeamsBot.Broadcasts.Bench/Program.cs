@@ -4,7 +4,7 @@
 //   dotnet run -c Release --project bench/TeamsBot.Broadcasts.Bench -- ledger  [rows=2000000] [sqlite|pg|both]
 //   dotnet run -c Release --project bench/TeamsBot.Broadcasts.Bench -- tenants [perTenant=10000] [limit=500] [sqlite|pg]
 // The bot runs as the real TeamsBot.dll process (RunningBot), on SQLite or a scratch PostgreSQL database
-// (TEAMSBOT_TEST_POSTGRES), against RateLimitedConnector (limit per tenant per sliding second, 429 + Retry-After past it).
+// (TEAMSBOT_TEST_POSTGRES), against the test FakeConnector enforcing Teams' limits (per tenant per sliding second, 429 + Retry-After past it).
 // Each scenario prints one SUMMARY line. Machines are shared: compare ratios, not absolute figures.
 using System.Diagnostics;
 using System.Globalization;
@@ -14,7 +14,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Agencies;
 using TeamsBot.Broadcasts;
-using TeamsBot.Broadcasts.Bench;
 using TeamsBot.Storage;
 using TeamsBot.Testing;
 
@@ -79,7 +78,7 @@ internal static class Scenarios
         return path;
     }
 
-    private sealed record Harness(RateLimitedConnector Connector, FakeEntraIssuer Entra, string Directory, Dictionary<string, string> Environment, TestPostgres? Postgres, string? SqliteFile) : IAsyncDisposable
+    private sealed record Harness(FakeConnector Connector, FakeEntraIssuer Entra, string Directory, Dictionary<string, string> Environment, TestPostgres? Postgres, string? SqliteFile) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -94,8 +93,9 @@ internal static class Scenarios
 
     private static async Task<Harness> StartHarnessAsync(int tenants, int perTenant, int limit, string storage)
     {
-        var connector = await RateLimitedConnector.StartAsync();
-        connector.TenantRequestsPerSecond = limit;
+        var connector = await FakeConnector.StartAsync();
+        connector.EnforceLimits(limit);
+        connector.RecordRequests = false; // keeps who got what (no bodies): memory stays flat over 100,000s of sends
         var entra = await FakeEntraIssuer.StartAsync();
         var directory = WriteDirectory(tenants, perTenant);
         var env = new Dictionary<string, string>
@@ -105,10 +105,11 @@ internal static class Scenarios
             ["Directory__Source"] = "File",
             ["Directory__File"] = directory,
             ["Broadcasts__ServiceUrl"] = connector.ServiceUrl,
-            // Broadcasts:ServiceUrl is not trusted by itself (see README): without this every recipient fails "untrusted serviceUrl".
-            ["Bot__ServiceUrls"] = connector.ServiceUrl,
             ["Broadcasts__ApprovalThreshold"] = "100000000",
+            // A short lease so the kill scenario settles the dead process's rows quickly (it must outlast two connector total timeouts).
             ["Broadcasts__ClaimLease"] = "00:00:15",
+            ["Connector__TotalTimeout"] = "00:00:06",
+            ["Connector__AttemptTimeout"] = "00:00:03",
             ["Connector__TenantRequestsPerSecond"] = limit.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft"] = "Warning",
@@ -124,7 +125,6 @@ internal static class Scenarios
             pg = TestPostgres.TryCreate("bench") ?? throw new InvalidOperationException("TEAMSBOT_TEST_POSTGRES is not set");
             env["Storage__Provider"] = "Postgres";
             env["ConnectionStrings__TeamsBot"] = pg.ConnectionString;
-            PostgresConnection = pg.ConnectionString;
         }
         else
         {
@@ -158,18 +158,8 @@ internal static class Scenarios
         return id;
     }
 
-    /// <summary>Set when the bot is on PostgreSQL: GET /api/campaigns/{id} answers 500 there (see README), so status is read from the table.</summary>
-    private static string? PostgresConnection;
-
-    private static async Task<JsonElement> StatusAsync(HttpClient api, string id)
-    {
-        if (PostgresConnection is null) return JsonDocument.Parse(await api.GetStringAsync($"/api/campaigns/{id}")).RootElement.Clone();
-        await using var connection = new Npgsql.NpgsqlConnection(PostgresConnection);
-        await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand("SELECT status FROM broadcast_campaigns WHERE id = $1", connection) { Parameters = { new() { Value = id } } };
-        var status = (string?)await command.ExecuteScalarAsync();
-        return JsonSerializer.SerializeToElement(new { status, sendRatePerSecond = -1 });
-    }
+    private static async Task<JsonElement> StatusAsync(HttpClient api, string id) =>
+        JsonDocument.Parse(await api.GetStringAsync($"/api/campaigns/{id}")).RootElement.Clone();
 
     private static async Task<JsonElement> WaitCompletedAsync(HttpClient api, string id, TimeSpan timeout)
     {
@@ -197,23 +187,34 @@ internal static class Scenarios
         return rows;
     }
 
+    /// <summary>Seconds from the first delivery to the last.</summary>
+    private static double Span(FakeConnector connector)
+    {
+        var deliveries = connector.Deliveries;
+        return deliveries.Count < 2 ? 0 : (deliveries.Max(d => d.At) - deliveries.Min(d => d.At)).TotalSeconds;
+    }
+
+    private static double Rate(FakeConnector connector) => Span(connector) is var span and > 0 ? (connector.DeliveryCount - 1) / span : 0;
+
     private sealed record Tally(int Recipients, int Delivered, int Duplicates, int Lost, int Failed, int OutcomeUnknown, int OutcomeUnknownButDelivered);
 
-    private static Tally Count(IEnumerable<string> expected, RateLimitedConnector connector, Dictionary<string, (string Status, string Error)> report)
+    private static Tally Count(IEnumerable<string> expected, FakeConnector connector, Dictionary<string, (string Status, string Error)> report)
     {
         int recipients = 0, delivered = 0, lost = 0, failed = 0, unknown = 0, unknownDelivered = 0;
+        var perMember = connector.DeliveriesPerMember();
         foreach (var id in expected)
         {
             recipients++;
-            var got = connector.DeliveriesPerMember.TryGetValue(id, out var n) ? n : 0;
+            var got = perMember.TryGetValue(id, out var n) ? n : 0;
             if (got > 0) delivered++;
             var row = report.GetValueOrDefault(id);
             if (System.Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1" && recipients < 3) Console.WriteLine($"  row {id}: {row.Status} {row.Error}");
             if (row.Status is "failed" or "notInstalled" or "blocked" or "notFound") failed++;
-            if (got == 0 && row.Status is not ("failed" or "notInstalled" or "blocked" or "notFound")) lost++;
+            // Lost = never delivered and not a person-level final state (an unknown outcome that never left counts as lost: skipped).
+            if (got == 0 && (row.Error == "outcomeUnknown" || row.Status is not ("failed" or "notInstalled" or "blocked" or "notFound"))) lost++;
             if (row.Error == "outcomeUnknown") { unknown++; if (got > 0) unknownDelivered++; }
         }
-        var duplicates = connector.DeliveriesPerMember.Count(kv => kv.Value > 1);
+        var duplicates = perMember.Count(kv => kv.Value > 1);
         return new Tally(recipients, delivered, duplicates, lost, failed, unknown, unknownDelivered);
     }
 
@@ -236,10 +237,10 @@ internal static class Scenarios
             foreach (var line in bot.Output.TakeLast(40)) Console.Error.WriteLine("  bot| " + line);
             throw;
         }
-        var rate = h.Connector.DeliveriesPerSecond;
+        var rate = Rate(h.Connector);
         Console.WriteLine($"SUMMARY send storage={storage} recipients={recipients} limit={limit} delivered={tally.Delivered} " +
             $"rate={rate:0.0}/s ratio={rate / limit:0.000} throttled429={h.Connector.Throttled} duplicates={tally.Duplicates} lost={tally.Lost} " +
-            $"failed={tally.Failed} span={h.Connector.DeliverySpanSeconds:0.0}s wall={wall.Elapsed.TotalSeconds:0.0}s botReportedRate={status.GetProperty("sendRatePerSecond")}");
+            $"failed={tally.Failed} span={Span(h.Connector):0.0}s wall={wall.Elapsed.TotalSeconds:0.0}s botReportedRate={status.GetProperty("sendRatePerSecond")}");
     }
 
     public static async Task KillAsync(int recipients, int limit, string storage)
@@ -292,10 +293,11 @@ internal static class Scenarios
             lost += tally.Lost;
             duplicates = tally.Duplicates;
         }
-        var per = string.Join(" ", h.Connector.DeliveriesPerTenant.OrderBy(kv => kv.Key).Select(kv => kv.Value));
-        Console.WriteLine($"  tenants={tenants} delivered={h.Connector.DeliveryCount} (per tenant {per}) rate={h.Connector.DeliveriesPerSecond:0.0}/s " +
-            $"span={h.Connector.DeliverySpanSeconds:0.0}s 429={h.Connector.Throttled}");
-        return (h.Connector.DeliveriesPerSecond, h.Connector.Throttled, duplicates, lost);
+        // Object ids start with the tenant's number (ObjectId): deliveries per tenant from the member ids.
+        var per = string.Join(" ", h.Connector.Deliveries.GroupBy(d => d.MemberId?[..8]).OrderBy(g => g.Key).Select(g => g.Count()));
+        Console.WriteLine($"  tenants={tenants} delivered={h.Connector.DeliveryCount} (per tenant {per}) rate={Rate(h.Connector):0.0}/s " +
+            $"span={Span(h.Connector):0.0}s 429={h.Connector.Throttled}");
+        return (Rate(h.Connector), h.Connector.Throttled, duplicates, lost);
     }
 
     public static async Task LedgerAsync(int rows, string storage)

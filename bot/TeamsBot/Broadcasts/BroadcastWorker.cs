@@ -232,13 +232,13 @@ internal sealed class BroadcastWorker(
             await BatchLaneAsync(c, tenantId, message, stop);
             return;
         }
-        // Requests in flight beyond half a second of the tenant's current budget would only wait for permits: they would slow a
-        // cancel and widen what a crash leaves unknown, without sending any faster. The target follows the rate as it changes.
-        var consumers = options.Value.MaxParallelSendsPerTenant;
-        var outstanding = 0;
+        // Requests in flight beyond half a second of the tenant's budget would only wait for permits: they would slow a cancel
+        // and widen what a crash leaves unknown, without sending any faster. (Sized when the lane starts; a lane lasts until
+        // its tenant's rows are done or the next pass.) Up to as many rows again wait reserved, so a consumer never idles.
+        var rate = await budget.CurrentRateAsync(tenantId, stop);
+        var parallel = Math.Clamp((int)Math.Ceiling(rate / 2), 2, options.Value.MaxParallelSendsPerTenant);
         var settledHere = 0;
-        var freed = new SemaphoreSlim(0);
-        var queue = Channel.CreateUnbounded<ClaimedDelivery>(new UnboundedChannelOptions { SingleWriter = true });
+        var queue = Channel.CreateBounded<ClaimedDelivery>(new BoundedChannelOptions(parallel) { SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try
@@ -246,29 +246,20 @@ internal sealed class BroadcastWorker(
                 await SettleUnknownAsync(c, tenantId, stop);
                 while (!stop.IsCancellationRequested)
                 {
-                    var rate = await budget.CurrentRateAsync(tenantId, stop);
-                    var target = Math.Clamp((int)Math.Ceiling(rate / 2), 2, consumers);
-                    var room = target - Volatile.Read(ref outstanding);
-                    if (room <= 0)
-                    {
-                        await freed.WaitAsync(TimeSpan.FromMilliseconds(200), stop);
-                        continue;
-                    }
-                    var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, room, stale: false, stop);
+                    var claimed = await ledger.ClaimAsync(c.Id, tenantId, Instance, parallel, stale: false, stop);
                     if (claimed.Count == 0)
                     {
                         // Rows a dead replica held may have expired meanwhile: settle them, then stop when nothing is left.
                         if (!await SettleUnknownAsync(c, tenantId, stop)) break;
                         continue;
                     }
-                    Interlocked.Add(ref outstanding, claimed.Count);
-                    foreach (var row in await WithStoredChatsAsync(tenantId, claimed, stop)) queue.Writer.TryWrite(row);
+                    foreach (var row in await WithStoredChatsAsync(tenantId, claimed, stop)) await queue.Writer.WriteAsync(row, stop);
                 }
             }
             catch (OperationCanceledException) { }
             finally { queue.Writer.Complete(); }
         });
-        var workers = Enumerable.Range(0, consumers).Select(_ => Task.Run(async () =>
+        var workers = Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
         {
             await foreach (var row in queue.Reader.ReadAllAsync())
             {
@@ -288,11 +279,6 @@ internal sealed class BroadcastWorker(
                 {
                     // The row keeps its reservation or in-flight mark: it is settled after the lease, never lost.
                     logger.LogWarning("Recipient {ObjectId} of campaign {CampaignId} not settled here ({Error})", row.ObjectId, c.Id, e.GetType().Name);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref outstanding);
-                    freed.Release();
                 }
             }
         })).ToList();

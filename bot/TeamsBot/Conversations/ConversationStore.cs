@@ -89,13 +89,25 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
     public async Task<(string ServiceUrl, string? BotId)?> EndpointForTenantAsync(string tenantId, CancellationToken cancellationToken)
     {
         var key = "endpoint|" + tenantId;
-        if (_recent.TryGetValue(key, out (string, string?)? cached)) return cached;
-        await using var db = await factory.CreateDbContextAsync(cancellationToken);
-        var latest = await db.Set<ConversationRecord>().AsNoTracking().Where(c => c.TenantId == tenantId)
-            .OrderByDescending(c => c.LastSeenAt).Select(c => new { c.ServiceUrl, c.BotId }).FirstOrDefaultAsync(cancellationToken);
-        (string, string?)? endpoint = latest is null ? null : (latest.ServiceUrl, latest.BotId);
-        if (endpoint is not null) _recent.Set(key, endpoint, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(5) });
-        return endpoint;
+        if (!_recent.TryGetValue(key, out TenantEndpoint? endpoint) || endpoint is null)
+        {
+            await using var db = await factory.CreateDbContextAsync(cancellationToken);
+            endpoint = await db.Set<ConversationRecord>().AsNoTracking().Where(c => c.TenantId == tenantId)
+                .OrderByDescending(c => c.LastSeenAt).Select(c => new TenantEndpoint(c.ServiceUrl, c.BotId)).FirstOrDefaultAsync(cancellationToken)
+                ?? TenantEndpoint.None;
+            // "None yet" is remembered too (for less long): a broadcast asks once per recipient.
+            _recent.Set(key, endpoint, new MemoryCacheEntryOptions
+            {
+                Size = 1,
+                AbsoluteExpirationRelativeToNow = endpoint.ServiceUrl is null ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(5),
+            });
+        }
+        return endpoint.ServiceUrl is { } serviceUrl ? (serviceUrl, endpoint.BotId) : null;
+    }
+
+    private sealed record TenantEndpoint(string? ServiceUrl, string? BotId)
+    {
+        public static readonly TenantEndpoint None = new(null, null);
     }
 
     public async Task<IReadOnlyList<string>> ServiceUrlsAsync(CancellationToken cancellationToken)
