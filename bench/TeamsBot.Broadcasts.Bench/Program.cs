@@ -107,9 +107,9 @@ internal static class Scenarios
             ["Broadcasts__ServiceUrl"] = connector.ServiceUrl,
             ["Broadcasts__ApprovalThreshold"] = "100000000",
             // A short lease so the kill scenario settles the dead process's rows quickly (it must outlast two connector total timeouts).
-            ["Broadcasts__ClaimLease"] = "00:00:15",
-            ["Connector__TotalTimeout"] = "00:00:06",
-            ["Connector__AttemptTimeout"] = "00:00:03",
+            ["Broadcasts__ClaimLease"] = "00:00:25",
+            ["Connector__TotalTimeout"] = "00:00:12",
+            ["Connector__AttemptTimeout"] = "00:00:10",
             ["Connector__TenantRequestsPerSecond"] = limit.ToString(CultureInfo.InvariantCulture),
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft"] = "Warning",

@@ -16,9 +16,11 @@ public sealed class BroadcastReplicaTests
         var environment = h.Settings(tenantRate: tenantRate).Where(kv => kv.Value is not null)
             .ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
         environment["Jobs__IdleWaitTime"] = "00:00:01";
-        environment["Broadcasts__ClaimLease"] = "00:00:10";
-        environment["Connector__TotalTimeout"] = "00:00:04"; // a lease outlasts twice the longest send
-        environment["Connector__AttemptTimeout"] = "00:00:02";
+        // A short lease so the restarted bot takes over the dead one's rows quickly; it must outlast twice the longest send.
+        // The attempt timeout stays long: on a loaded machine a shorter one retries requests that did arrive (duplicates).
+        environment["Broadcasts__ClaimLease"] = "00:00:25";
+        environment["Connector__TotalTimeout"] = "00:00:12";
+        environment["Connector__AttemptTimeout"] = "00:00:10";
         foreach (var (key, value) in extra) environment[key] = value;
         return environment;
     }
