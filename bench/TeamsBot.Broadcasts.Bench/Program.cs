@@ -93,7 +93,7 @@ internal static class Scenarios
 
     private static async Task<Harness> StartHarnessAsync(int tenants, int perTenant, int limit, string storage)
     {
-        var connector = await FakeConnector.StartAsync();
+        var connector = await FakeConnector.StartAsync(expectedConversations: tenants * perTenant + 16);
         connector.EnforceLimits(limit);
         connector.RecordRequests = false; // keeps who got what (no bodies): memory stays flat over 100,000s of sends
         var entra = await FakeEntraIssuer.StartAsync();
@@ -117,6 +117,10 @@ internal static class Scenarios
             ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
         };
         // BENCH_PARALLEL overrides Broadcasts:MaxParallelSendsPerTenant (default 32) to tell latency-bound from CPU-bound.
+        // BENCH_BOT_ENV="K=V;K2=V2": extra environment for the bot process only (e.g. GC settings).
+        foreach (var pair in (System.Environment.GetEnvironmentVariable("BENCH_BOT_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            if (pair.Split('=', 2) is [var k, var v]) env[k] = v;
+        if (System.Environment.GetEnvironmentVariable("BENCH_BUDGET") is { Length: > 0 } budget) env["Connector__TenantRequestsPerSecond"] = budget;
         if (System.Environment.GetEnvironmentVariable("BENCH_PARALLEL") is { Length: > 0 } parallel) env["Broadcasts__MaxParallelSendsPerTenant"] = parallel;
         TestPostgres? pg = null;
         string? sqlite = null;
@@ -238,6 +242,20 @@ internal static class Scenarios
             throw;
         }
         var rate = Rate(h.Connector);
+        if (System.Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1" && h.Connector.Deliveries.Count > 0)
+        {
+            var first = h.Connector.Deliveries.Min(d => d.At);
+            Console.WriteLine("  429 at (s after first delivery): " + string.Join(", ", h.Connector.ThrottleTimes.Select(t => ((t - first).TotalSeconds).ToString("0.000"))));
+            var perSecond = h.Connector.Deliveries.GroupBy(d => (int)(d.At - first).TotalSeconds).OrderBy(g => g.Key).Select(g => g.Count());
+            Console.WriteLine("  deliveries per second: " + string.Join(" ", perSecond));
+            foreach (var t in h.Connector.ThrottleTimes.Where(t => (t - first).TotalSeconds > 3).Take(2))
+            {
+                var buckets = h.Connector.Deliveries.Where(d => d.At > t.AddSeconds(-1.2) && d.At <= t).GroupBy(d => (int)((t - d.At).TotalMilliseconds / 20)).OrderByDescending(g => g.Key).Select(g => g.Count());
+                Console.WriteLine($"  before 429 at {(t - first).TotalSeconds:0.000}: in the last second {h.Connector.Deliveries.Count(d => d.At > t.AddSeconds(-1) && d.At <= t)}; per 20 ms: " + string.Join(" ", buckets));
+            }
+            foreach (var line in bot.Output.Where(l => l.Contains("429") || l.Contains("hrottl") || l.Contains("etry") || l.Contains("arn") || l.Contains("fail")).Take(30)) Console.WriteLine("  bot| " + line);
+        }
+        if (System.Environment.GetEnvironmentVariable("BENCH_DEBUG") == "1") Console.WriteLine($"  bench gen0/gen1/gen2 collections: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, total pause {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms, max {Enumerable.Range(0, 3).Select(k => GC.GetGCMemoryInfo((GCKind)k)).SelectMany(i => i.PauseDurations.ToArray()).Max().TotalMilliseconds:0} ms");
         Console.WriteLine($"SUMMARY send storage={storage} recipients={recipients} limit={limit} delivered={tally.Delivered} " +
             $"rate={rate:0.0}/s ratio={rate / limit:0.000} throttled429={h.Connector.Throttled} duplicates={tally.Duplicates} lost={tally.Lost} " +
             $"failed={tally.Failed} span={Span(h.Connector):0.0}s wall={wall.Elapsed.TotalSeconds:0.0}s botReportedRate={status.GetProperty("sendRatePerSecond")}");
@@ -246,6 +264,23 @@ internal static class Scenarios
     public static async Task KillAsync(int recipients, int limit, string storage)
     {
         await using var h = await StartHarnessAsync(1, recipients, limit, storage);
+        // Sends in flight at the kill are settled by looking into the recipients' chats (Graph), unless BENCH_VERIFY=0.
+        await using var identity = await FakeManagedIdentity.StartAsync();
+        await using var graph = await FakeGraphServer.StartAsync();
+        if (System.Environment.GetEnvironmentVariable("BENCH_VERIFY") != "0")
+        {
+            h.Connector.RecordBodies = true; // the fake Graph shows the delivered cards
+            graph.AcceptsToken = token => identity.Requests.Any(r => r.IssuedToken == token);
+            graph.EveryoneHasTheApp = true;
+            graph.BotMessagesFor = member => h.Connector.Deliveries.Where(d => d.MemberId == member).ToList();
+            foreach (var (key, value) in identity.Environment) h.Environment[key] = value;
+            h.Environment["Broadcasts__VerifyUnknownDeliveries"] = "true";
+            h.Environment["Broadcasts__TeamsAppCatalogId"] = graph.CatalogAppId;
+            h.Environment["Graph__BaseUrl"] = graph.BaseUrl;
+            h.Environment["Graph__TenantId"] = TenantIds[0];
+            h.Environment["Graph__Credential"] = "ManagedIdentity";
+            h.Environment["Graph__ManagedIdentityClientId"] = "6b1e4f3a-0000-4000-8000-00000000f00d";
+        }
         var wall = Stopwatch.StartNew();
         string id;
         long atKill;
@@ -265,7 +300,7 @@ internal static class Scenarios
         Console.WriteLine($"SUMMARY kill storage={storage} recipients={recipients} limit={limit} deliveredAtKill={atKill} killedAt={killedAt.TotalSeconds:0.0}s " +
             $"delivered={tally.Delivered} duplicates={tally.Duplicates} lost={tally.Lost} outcomeUnknown={tally.OutcomeUnknown} " +
             $"(of which actually delivered={tally.OutcomeUnknownButDelivered}, never sent={tally.OutcomeUnknown - tally.OutcomeUnknownButDelivered}) " +
-            $"failed={tally.Failed} throttled429={h.Connector.Throttled} wall={wall.Elapsed.TotalSeconds:0.0}s status={status.GetProperty("status")}");
+            $"failed={tally.Failed} verifiedInGraph={graph.ChatMessageReads} throttled429={h.Connector.Throttled} wall={wall.Elapsed.TotalSeconds:0.0}s status={status.GetProperty("status")}");
     }
 
     public static async Task TenantsAsync(int perTenant, int limit, string storage)

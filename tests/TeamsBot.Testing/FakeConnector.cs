@@ -81,10 +81,10 @@ public sealed partial class FakeConnector : IAsyncDisposable
     // DeliveriesPerMember, Deleted). A 1:1 conversation created with one member gets the id "a:1:{memberId}", the same every
     // time (Teams reopens the existing chat). Order of answers: a scripted response, else the rate limits (429), else FailUser,
     // else IsInstalledFor, else the default answer. Scripted answers are not deliveries.
-    private readonly ConcurrentDictionary<string, ConversationInfo> _conversations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConversationInfo> _conversations;
     private readonly ConcurrentDictionary<string, FailRule> _failures = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeliveryEntry> _deliveries = new();
-    private readonly ConcurrentDictionary<string, StrongBox<int>> _deliveriesPerMember = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _deliveriesPerMember;
     private readonly ConcurrentQueue<(string ConversationId, string ActivityId)> _deleted = new();
     private readonly ConcurrentDictionary<string, StrongBox<int>> _throttledByTenant = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
@@ -92,10 +92,18 @@ public sealed partial class FakeConnector : IAsyncDisposable
     private long _lastActivityId = FirstActivityId;
     private volatile Limits? _limits;
     private int _throttled;
+    private readonly ConcurrentQueue<DateTimeOffset> _throttleTimes = new();
     private int _deliveryCount;
     private bool? _recordBodies;
 
-    private FakeConnector(TimeProvider? time) => _time = time ?? TimeProvider.System;
+    private FakeConnector(TimeProvider? time, int expectedConversations)
+    {
+        _time = time ?? TimeProvider.System;
+        // Sized up front for benchmarks: growing a large concurrent dictionary locks it while it rehashes, a stall that
+        // stamps the requests arriving meanwhile together (a burst the bot never sent).
+        _conversations = new(Environment.ProcessorCount, Math.Max(31, expectedConversations), StringComparer.Ordinal);
+        _deliveriesPerMember = new(Environment.ProcessorCount, Math.Max(31, expectedConversations), StringComparer.Ordinal);
+    }
 
     /// <summary>Activity ids are increasing numbers above this one (Teams message ids are epoch milliseconds; this is 2025-12-01 UTC).</summary>
     public const long FirstActivityId = 1764547200000;
@@ -131,6 +139,9 @@ public sealed partial class FakeConnector : IAsyncDisposable
     /// <summary>429s answered because of <see cref="EnforceLimits"/>.</summary>
     public int Throttled => Volatile.Read(ref _throttled);
 
+    /// <summary>When the first 1,000 of those 429s were answered.</summary>
+    public IReadOnlyCollection<DateTimeOffset> ThrottleTimes => _throttleTimes.ToArray();
+
     /// <summary>429s answered because of <see cref="EnforceLimits"/>, by tenant ("" = unknown tenant).</summary>
     public IReadOnlyDictionary<string, int> ThrottledByTenant => _throttledByTenant.ToDictionary(kv => kv.Key, kv => Volatile.Read(ref kv.Value.Value));
 
@@ -147,9 +158,10 @@ public sealed partial class FakeConnector : IAsyncDisposable
     /// <summary>Activities deleted successfully (<c>DELETE /v3/conversations/{c}/activities/{a}</c>), in order.</summary>
     public IReadOnlyList<(string ConversationId, string ActivityId)> Deleted => [.. _deleted];
 
-    public static async Task<FakeConnector> StartAsync(TimeProvider? time = null)
+    /// <param name="expectedConversations">How many conversations (and members) a benchmark will create, to size the maps once.</param>
+    public static async Task<FakeConnector> StartAsync(TimeProvider? time = null, int expectedConversations = 0)
     {
-        var fake = new FakeConnector(time);
+        var fake = new FakeConnector(time, expectedConversations);
         fake._server = await LocalServer.StartAsync(app => app.Map("/{**path}", fake.HandleAsync));
         return fake;
     }
@@ -291,7 +303,7 @@ public sealed partial class FakeConnector : IAsyncDisposable
             var now = request.At.UtcTicks;
             if (!limits.TryTenant(tenant, now) || ((isCreate || isSend) && conversation is not null && !limits.TryConversation(conversation.Id, now)))
             {
-                Interlocked.Increment(ref _throttled);
+                if (Interlocked.Increment(ref _throttled) <= 1000) _throttleTimes.Enqueue(request.At);
                 Interlocked.Increment(ref _throttledByTenant.GetOrAdd(tenant, static _ => new StrongBox<int>()).Value);
                 return new FakeResponse(429, new { error = new { code = "TooManyRequests", message = "Too many requests. Retry after the time in Retry-After." } },
                     limits.RetryAfterSeconds);

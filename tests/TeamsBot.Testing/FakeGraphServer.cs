@@ -85,6 +85,23 @@ public sealed class FakeGraphServer : IAsyncDisposable
     public string CatalogAppId { get; set; } = "a6b63365-31a4-4f43-92ec-710b71557af9";
     /// <summary>User ids (as written in the path) of every install request that reached the route, in order.</summary>
     public IReadOnlyList<string> InstallRequests { get { lock (_lock) return [.. _installRequests]; } }
+
+    /// <summary>Every user, known here or not, has the app <see cref="CatalogAppId"/> installed (a benchmark's directory lives elsewhere).</summary>
+    public bool EveryoneHasTheApp { get; set; }
+
+    /// <summary>The bot's app id: the sender of the messages in users' chats with it.</summary>
+    public string BotAppId { get; set; } = "00000000-0000-0000-0000-00000000b07a";
+
+    /// <summary>
+    /// What the bot delivered into a user's 1:1 chat (by user object id): wire it to <see cref="FakeConnector.Deliveries"/>. It
+    /// answers <c>GET /users/{id}/teamwork/installedApps/{installationId}/chat</c> and <c>GET /chats/{id}/messages</c>
+    /// (Graph chatMessages, newest first, each card as an attachment whose <c>content</c> is the card JSON as a string).
+    /// </summary>
+    public Func<string, IReadOnlyList<FakeDelivery>>? BotMessagesFor { get; set; }
+
+    /// <summary>Requests to <c>GET /chats/{id}/messages</c>.</summary>
+    public int ChatMessageReads => Volatile.Read(ref _chatMessageReads);
+    private int _chatMessageReads;
     /// <summary>Which bearer tokens Graph accepts (default: <see cref="Token"/>).</summary>
     public Func<string, bool> AcceptsToken { get; set; } = token => token == Token;
 
@@ -338,6 +355,10 @@ public sealed class FakeGraphServer : IAsyncDisposable
     private Reply Dispatch(string method, string path, Dictionary<string, string> query, string? body)
     {
         var segments = path.Trim('/').Split('/');
+        if (method == "GET" && segments is ["users", _, "teamwork", "installedApps", var installationId, "chat"])
+            return InstallationChat(installationId);
+        if (method == "GET" && segments is ["chats", var chatId, "messages"])
+            return ChatMessages(Uri.UnescapeDataString(chatId), query);
         if (segments is ["users", var installFor, "teamwork", "installedApps"])
         {
             lock (_lock)
@@ -529,8 +550,10 @@ public sealed class FakeGraphServer : IAsyncDisposable
 
     private Reply InstalledApps(string key, Dictionary<string, string> query)
     {
-        if (CanonicalUserId(key) is not { } userId) return NotFound(key);
+        var userId = CanonicalUserId(key) ?? (EveryoneHasTheApp ? key : null);
+        if (userId is null) return NotFound(key);
         var apps = _installed.TryGetValue(userId, out var set) ? set.Order(StringComparer.Ordinal).ToList() : [];
+        if (EveryoneHasTheApp && !apps.Contains(CatalogAppId)) apps.Add(CatalogAppId);
         if (query.TryGetValue("$filter", out var filter))
         {
             var m = System.Text.RegularExpressions.Regex.Match(filter, @"^\s*teamsApp/id\s+eq\s+'([^']*)'\s*$");
@@ -554,6 +577,78 @@ public sealed class FakeGraphServer : IAsyncDisposable
             }
             w2.WriteEndObject();
         })), null, null));
+    }
+
+    /// <summary>The 1:1 chat between a user and the bot, from an installation id (base64url of "{userId}##{catalogAppId}").</summary>
+    private Reply InstallationChat(string installationId)
+    {
+        string decoded;
+        try
+        {
+            var b64 = installationId.Replace('-', '+').Replace('_', '/');
+            decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=')));
+        }
+        catch (FormatException) { return NotFound(installationId); }
+        if (decoded.Split("##") is not [var userId, _]) return NotFound(installationId);
+        return new Reply(200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", $"19:{userId}_{BotAppId}@unq.gbl.spaces");
+            w.WriteString("chatType", "oneOnOne");
+            w.WriteEndObject();
+        });
+    }
+
+    private Reply ChatMessages(string chatId, Dictionary<string, string> query)
+    {
+        Interlocked.Increment(ref _chatMessageReads);
+        var m = System.Text.RegularExpressions.Regex.Match(chatId, @"^19:([^_]+)_[^@]+@unq\.gbl\.spaces$");
+        if (!m.Success || BotMessagesFor is null) return NotFound(chatId);
+        var top = query.TryGetValue("$top", out var t) && int.TryParse(t, out var n) ? Math.Clamp(n, 1, 50) : 20;
+        var messages = BotMessagesFor(m.Groups[1].Value).OrderByDescending(d => d.At).Take(top).ToList();
+        return new Reply(200, w => Collection(w, $"chats('{chatId}')/messages", messages.Select(d => (Action<Utf8JsonWriter>)(w2 =>
+        {
+            w2.WriteStartObject();
+            w2.WriteString("id", d.ActivityId);
+            w2.WriteString("messageType", "message");
+            w2.WriteString("createdDateTime", d.At);
+            w2.WriteString("chatId", chatId);
+            w2.WriteStartObject("from");
+            w2.WriteStartObject("application");
+            w2.WriteString("id", BotAppId);
+            w2.WriteString("displayName", "TeamsBot");
+            w2.WriteString("applicationIdentityType", "bot");
+            w2.WriteEndObject();
+            w2.WriteEndObject();
+            var cards = CardsOf(d.Body);
+            w2.WriteStartObject("body");
+            w2.WriteString("contentType", "html");
+            w2.WriteString("content", string.Concat(cards.Select((_, i) => $"<attachment id=\"{d.ActivityId}-{i}\"></attachment>")));
+            w2.WriteEndObject();
+            w2.WriteStartArray("attachments");
+            for (var i = 0; i < cards.Count; i++)
+            {
+                w2.WriteStartObject();
+                w2.WriteString("id", $"{d.ActivityId}-{i}");
+                w2.WriteString("contentType", "application/vnd.microsoft.card.adaptive");
+                w2.WriteString("content", cards[i]);
+                w2.WriteEndObject();
+            }
+            w2.WriteEndArray();
+            w2.WriteEndObject();
+        })), null, null));
+    }
+
+    /// <summary>The adaptive cards of a delivered activity (or of the activity inside a create call), each as JSON text.</summary>
+    private static List<string> CardsOf(string body)
+    {
+        if (string.IsNullOrEmpty(body)) return [];
+        using var doc = JsonDocument.Parse(body);
+        var activity = doc.RootElement.TryGetProperty("activity", out var inner) ? inner : doc.RootElement;
+        if (!activity.TryGetProperty("attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Array) return [];
+        return attachments.EnumerateArray()
+            .Where(a => a.TryGetProperty("contentType", out var ct) && ct.GetString() == "application/vnd.microsoft.card.adaptive" && a.TryGetProperty("content", out _))
+            .Select(a => a.GetProperty("content").GetRawText()).ToList();
     }
 
     private Reply NotFound(string key) =>

@@ -7,7 +7,7 @@ using TeamsBot.Protocol.Hosting;
 namespace TeamsBot.Protocol.Connector;
 
 /// <summary>
-/// The per-tenant request rate as it adapts to Teams' 429s (additive increase, multiplicative decrease), and how long the
+/// The per-tenant request rate as it adapts to Teams' 429s (multiplicative decrease, additive increase), and how long the
 /// tenant is blocked by a <c>Retry-After</c>. Everything derives from the last decrease, so replicas that share this record
 /// compute the same current rate without writing on every request.
 /// </summary>
@@ -18,16 +18,16 @@ public sealed record TenantThrottle(double RateAfterDecrease, DateTimeOffset Dec
         Math.Min(max, RateAfterDecrease + recoveryPerSecond * Math.Max(0, (now - DecreasedAt).TotalSeconds));
 
     /// <summary>
-    /// After a 429: halve the current rate (at most once per second: the in-flight requests of one burst all see 429s),
-    /// never below <paramref name="min"/>, and block the tenant until <c>Retry-After</c> has passed.
+    /// After a 429: multiply the current rate by <paramref name="decrease"/> (at most once per second: the in-flight requests
+    /// of one burst all see 429s), never below <paramref name="min"/>, and block the tenant until <c>Retry-After</c> has passed.
     /// </summary>
-    public static TenantThrottle AfterThrottled(TenantThrottle? current, DateTimeOffset now, TimeSpan? retryAfter, double max, double min, double recoveryPerSecond)
+    public static TenantThrottle AfterThrottled(TenantThrottle? current, DateTimeOffset now, TimeSpan? retryAfter, double max, double min, double recoveryPerSecond, double decrease)
     {
         var blockedUntil = retryAfter is { } wait && wait > TimeSpan.Zero ? now + wait : now;
         if (current is not null && now - current.DecreasedAt < TimeSpan.FromSeconds(1))
             return current with { BlockedUntil = Max(current.BlockedUntil, blockedUntil) };
         var rate = current?.RateAt(now, max, recoveryPerSecond) ?? max;
-        return new TenantThrottle(Math.Max(min, rate / 2), now, Max(current?.BlockedUntil ?? now, blockedUntil));
+        return new TenantThrottle(Math.Max(min, rate * decrease), now, Max(current?.BlockedUntil ?? now, blockedUntil));
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
@@ -102,6 +102,8 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
     // The throttle state other replicas may have changed is re-read once a window: a 429 seen by one replica holds the
     // others back within a window.
     private static readonly TimeSpan ThrottleRefresh = Window;
+    // How far behind its schedule a replica may catch up (a burst of at most this much of the rate).
+    private static readonly TimeSpan CatchUp = TimeSpan.FromMilliseconds(3);
 
     private readonly ConcurrentDictionary<string, TenantQueue> _tenants = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConnectorResilienceOptions _options = options.Value;
@@ -144,7 +146,7 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
                 var window = WindowOf(now);
                 if (queue.Window != window || queue.Next >= queue.End)
                 {
-                    var rate = throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
+                    var rate = throttle?.RateAt(now, _options.BudgetPerSecond, _options.RecoveryPerSecond) ?? _options.BudgetPerSecond;
                     var limit = PermitsOf(window, rate);
                     var wanted = Math.Clamp(Volatile.Read(ref queue.Waiting), 1, Math.Max(1, limit));
                     var permits = limit == 0 ? default
@@ -157,14 +159,23 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
                         continue;
                     }
                 }
-                // A permit is spent in its own window or not at all: late ones (a slow claim) would add to the next window's.
-                if (time.GetUtcNow() >= StartOf(queue.Window + 1))
+                // Permit i is released i/n of the way through its window, and never sooner than one spacing after this
+                // replica's previous release: permits whose place has passed (a claim part-way through a window, the end of
+                // a Retry-After block, a late gate holder) follow on evenly instead of leaving together as a burst.
+                // A gate holder a few milliseconds late (timer and thread-pool jitter) may catch up that little, no more.
+                var spacing = Window / queue.Limit;
+                var releaseAt = StartOf(queue.Window) + Window * queue.Next / queue.Limit;
+                var earliest = time.GetUtcNow() - CatchUp;
+                if (releaseAt < earliest) releaseAt = earliest;
+                if (releaseAt < queue.LastRelease + spacing) releaseAt = queue.LastRelease + spacing;
+                // A permit is spent in its own window or not at all: late ones would add to the next window's.
+                if (releaseAt >= StartOf(queue.Window + 1))
                 {
                     queue.End = queue.Next;
                     continue;
                 }
-                var releaseAt = StartOf(queue.Window) + Window * queue.Next / queue.Limit;
                 queue.Next++;
+                queue.LastRelease = releaseAt;
                 var wait = releaseAt - time.GetUtcNow();
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
                 return;
@@ -184,7 +195,7 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
         var now = time.GetUtcNow();
         var bounded = retryAfter is { } r && r > _options.MaxDelay ? _options.MaxDelay : retryAfter;
         var updated = await StoreAsync(s => s.UpdateThrottleAsync(tenant, current => TenantThrottle.AfterThrottled(current, now, bounded,
-            _options.TenantRequestsPerSecond, _options.TenantMinRequestsPerSecond, _options.TenantRateRecoveryPerSecond), cancellationToken)).ConfigureAwait(false);
+            _options.BudgetPerSecond, _options.TenantMinRequestsPerSecond, _options.RecoveryPerSecond, _options.TenantRateDecrease), cancellationToken)).ConfigureAwait(false);
         var queue = _tenants.GetOrAdd(tenant, _ => new TenantQueue());
         queue.Throttle = new ThrottleView(Newer(queue.Throttle.State, updated), now);
         Interlocked.Exchange(ref queue.Throttled, 1); // the holder of the gate drops its permits
@@ -195,7 +206,7 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
     {
         var now = time.GetUtcNow();
         var throttle = await StoreAsync(s => s.GetThrottleAsync(tenantId ?? "", cancellationToken)).ConfigureAwait(false);
-        return throttle?.RateAt(now, _options.TenantRequestsPerSecond, _options.TenantRateRecoveryPerSecond) ?? _options.TenantRequestsPerSecond;
+        return throttle?.RateAt(now, _options.BudgetPerSecond, _options.RecoveryPerSecond) ?? _options.BudgetPerSecond;
     }
 
     private async ValueTask<TenantThrottle?> ThrottleAsync(string tenant, TenantQueue queue, DateTimeOffset now, CancellationToken cancellationToken)
@@ -255,6 +266,7 @@ public sealed class TenantSendBudget(ITenantBudgetStore store, IOptions<Connecto
         public int Limit = 1;
         public int Next;
         public int End;
+        public DateTimeOffset LastRelease = DateTimeOffset.MinValue;
         // Replaced whole, so readers never see half of one.
         public volatile ThrottleView Throttle = ThrottleView.None;
     }

@@ -32,11 +32,30 @@ public sealed class ConnectorResilienceOptions
     /// <summary>The app's request budget in each tenant (Microsoft's current figure; older documents said 30).</summary>
     public double TenantRequestsPerSecond { get; set; } = 50;
 
+    /// <summary>
+    /// The share of <see cref="TenantRequestsPerSecond"/> left unused. Requests leave evenly spaced but reach Teams with some
+    /// jitter (client and network scheduling), and a strict per-second count would see a stream exactly at the limit cross it
+    /// now and then; each such 429 blocks the tenant for its <c>Retry-After</c>.
+    /// </summary>
+    public double TenantHeadroom { get; set; } = 0.03;
+
+    /// <summary>The rate the budget aims at: <see cref="TenantRequestsPerSecond"/> less <see cref="TenantHeadroom"/>.</summary>
+    public double BudgetPerSecond => TenantRequestsPerSecond * (1 - TenantHeadroom);
+
     /// <summary>The lowest rate repeated 429s can push a tenant to.</summary>
     public double TenantMinRequestsPerSecond { get; set; } = 1;
 
-    /// <summary>After a 429 halves a tenant's rate, it climbs back by this many requests per second, every second.</summary>
-    public double TenantRateRecoveryPerSecond { get; set; } = 1;
+    /// <summary>
+    /// What a 429 leaves of a tenant's rate (at most once a second). The ceiling is known (the platform's figure), so a 429
+    /// mostly means arrival jitter at the edge of it, not a capacity a tenth as large: a gentle cut, not a halving.
+    /// </summary>
+    public double TenantRateDecrease { get; set; } = 0.75;
+
+    /// <summary>After a 429 lowered a tenant's rate, it climbs back by this many requests per second, every second (default: a tenth of <see cref="TenantRequestsPerSecond"/>).</summary>
+    public double? TenantRateRecoveryPerSecond { get; set; }
+
+    /// <summary><see cref="TenantRateRecoveryPerSecond"/> or its default.</summary>
+    public double RecoveryPerSecond => TenantRateRecoveryPerSecond ?? BudgetPerSecond / 10;
 }
 
 public static class ProtocolExtensions
@@ -60,9 +79,11 @@ public static class ProtocolExtensions
         services.AddOptions<ConnectorResilienceOptions>().BindConfiguration(ConnectorResilienceOptions.Section)
             .Validate(o => o.MaxRetries is >= 0 and <= 10, "Connector:MaxRetries must be between 0 and 10.")
             .Validate(o => o.TenantRequestsPerSecond is >= 0.1 and <= 10_000, "Connector:TenantRequestsPerSecond must be between 0.1 and 10000.")
-            .Validate(o => o.TenantMinRequestsPerSecond > 0 && o.TenantMinRequestsPerSecond <= o.TenantRequestsPerSecond,
+            .Validate(o => o.TenantMinRequestsPerSecond > 0 && o.TenantMinRequestsPerSecond <= o.BudgetPerSecond,
                 "Connector:TenantMinRequestsPerSecond must be positive and at most Connector:TenantRequestsPerSecond.")
-            .Validate(o => o.TenantRateRecoveryPerSecond > 0, "Connector:TenantRateRecoveryPerSecond must be positive.")
+            .Validate(o => o.TenantRateRecoveryPerSecond is null or > 0, "Connector:TenantRateRecoveryPerSecond must be positive.")
+            .Validate(o => o.TenantHeadroom is >= 0 and <= 0.5, "Connector:TenantHeadroom must be between 0 and 0.5.")
+            .Validate(o => o.TenantRateDecrease is > 0 and < 1, "Connector:TenantRateDecrease must be between 0 and 1 (exclusive).")
             .ValidateOnStart();
         services.AddMetrics();
         services.TryAddSingleton<BotTelemetry>();

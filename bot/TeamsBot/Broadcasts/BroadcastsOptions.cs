@@ -18,6 +18,13 @@ public sealed class BroadcastsOptions
     /// <summary>The app's id in the organisation's Teams app catalog (<c>appCatalogs/teamsApps/{id}</c>), for installs.</summary>
     public string? TeamsAppCatalogId { get; set; }
 
+    /// <summary>
+    /// Settle a send whose outcome is unknown (its replica died after the request left) by looking for the card in the
+    /// recipient's chat through Graph (<see cref="GraphDeliveryVerifier"/>); off, such a send is counted failed
+    /// (<c>outcomeUnknown</c>) and offered to <b>Resend to failed</b>.
+    /// </summary>
+    public bool VerifyUnknownDeliveries { get; set; }
+
     /// <summary><c>PerUser</c> (default: one proactive message per recipient) or <c>Batch</c> (Teams batch messaging API).</summary>
     public string SendMode { get; set; } = PerUserMode;
 
@@ -25,7 +32,7 @@ public sealed class BroadcastsOptions
     public string? ServiceUrl { get; set; }
 
     /// <summary>Requests one replica keeps in flight per tenant; the tenant budget is what paces them.</summary>
-    public int MaxParallelSendsPerTenant { get; set; } = 32;
+    public int MaxParallelSendsPerTenant { get; set; } = 64;
 
     /// <summary>How long a claimed recipient stays claimed before another replica may settle it (the claimer died); more than twice <c>Connector:TotalTimeout</c>.</summary>
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(5);

@@ -45,10 +45,7 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (_postgres) return await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(cancellationToken);
-        // Microsoft.Data.Sqlite retries a busy database until the command timeout: no busy_timeout pragma per open.
-        var connection = new SqliteConnection(_sqlite);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
+        return await SqliteTuning.OpenAsync(_sqlite, cancellationToken);
     }
 
     private object Time(DateTimeOffset value) => _postgres ? value.ToUniversalTime() : SqliteTime.ConvertToProvider(value.ToUniversalTime())!;
@@ -198,6 +195,7 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
             WHERE id IN (SELECT id FROM broadcast_deliveries WHERE campaign_id = @c AND tenant_id = @t AND {which} ORDER BY id LIMIT @n {lockClause})
             RETURNING id, object_id, tenant_id, attempts, service_url, conversation_id
             """;
+        using var writer = await SqliteWriterAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, sql, ("@owner", owner), ("@until", Time(now + Lease)), ("@c", campaignId),
             ("@t", tenantId), ("@now", Time(now)), ("@n", count));
@@ -238,9 +236,30 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     /// </summary>
     private async Task<int> WriteAsync(string sql, params (string Name, object? Value)[] parameters)
     {
+        using var _ = await SqliteWriterAsync(CancellationToken.None);
         await using var connection = await OpenAsync(CancellationToken.None);
         await using var command = Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// SQLite has one writer at a time, and Microsoft.Data.Sqlite runs synchronously: dozens of lane writers contending for
+    /// the lock would each block a pool thread in SQLite's busy wait, starving the continuations that send the requests (which
+    /// then leave in bursts). They queue here instead, without a thread. PostgreSQL needs no such gate.
+    /// </summary>
+    private async ValueTask<IDisposable?> SqliteWriterAsync(CancellationToken cancellationToken)
+    {
+        if (_postgres) return null;
+        await _sqliteWriter.WaitAsync(cancellationToken);
+        return new Releaser(_sqliteWriter);
+    }
+
+    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+        public void Dispose() { if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(); }
     }
 
     /// <summary>Puts the failed recipients (and unknown outcomes) back in the queue; returns how many.</summary>

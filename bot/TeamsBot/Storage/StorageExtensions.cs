@@ -127,7 +127,7 @@ internal sealed class TeamsBotDbContextFactory : IDbContextFactory<TeamsBotDbCon
         else
         {
             var sqlite = new DbContextOptionsBuilder<SqliteTeamsBotDbContext>()
-                .UseSqlite(connection).Options;
+                .UseSqlite(connection).AddInterceptors(SqliteTuning.Instance).Options;
             _create = () => new SqliteTeamsBotDbContext(sqlite);
         }
     }
