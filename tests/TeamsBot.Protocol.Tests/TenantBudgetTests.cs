@@ -43,18 +43,18 @@ public class TenantBudgetTests
         Assert.True(permits.Max() - permits.Min() <= 1);
     }
 
-    [Fact]
-    public async Task Many_concurrent_senders_of_one_tenant_get_the_configured_rate_and_no_more()
+    /// <summary>
+    /// Seconds at which <paramref name="senders"/> concurrent callers got permits of one tenant during <paramref name="duration"/>,
+    /// in order. Run off xunit's limited synchronization context (as in the app, which has none), with enough pool threads:
+    /// the test host keeps its few busy at times, and a stalled timer callback would read as a slow budget.
+    /// </summary>
+    private static async Task<double[]> ReleaseTimesAsync(TenantSendBudget budget, int senders, TimeSpan duration)
     {
-        // The test host keeps its few pool threads busy at times; a stalled timer callback would read as a slow budget.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
-        var budget = Budget(25);
         var released = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2.2));
-        var started = Stopwatch.GetTimestamp();
-        // Task.Run: off xunit's limited synchronization context, as in the app (which has none).
-        await Task.Run(() => Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        using var cts = new CancellationTokenSource(duration);
+        await Task.Run(() => Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
         {
             try
             {
@@ -66,44 +66,33 @@ public class TenantBudgetTests
             }
             catch (OperationCanceledException) { }
         })));
-        var times = released.Select(t => Stopwatch.GetElapsedTime(started, t).TotalSeconds).Order().ToList();
-        var achieved = (times.Count - 1) / (times[^1] - times[0]);
-        Assert.InRange(achieved / 25, 0.9, 1.1);
+        return released.Order().Select(t => t / (double)Stopwatch.Frequency).ToArray();
+    }
+
+    private static double Achieved(double[] times) => (times.Length - 1) / (times[^1] - times[0]);
+
+    [Fact]
+    public async Task Many_concurrent_senders_of_one_tenant_get_the_configured_rate_and_no_more()
+    {
+        var times = await ReleaseTimesAsync(Budget(25), senders: 40, TimeSpan.FromSeconds(2.2));
+        Assert.InRange(Achieved(times) / (25 * 0.97), 0.9, 1.1); // the budget aims 3 % under the configured rate
     }
 
     [Fact]
     public async Task At_a_high_rate_no_sliding_second_gets_more_than_the_budget()
     {
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
-        const double rate = 500;
-        var budget = Budget(rate);
-        var released = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(4));
-        await Task.Run(() => Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
-        {
-            try
-            {
-                while (true)
-                {
-                    await budget.AcquireAsync("tenant-1", cts.Token);
-                    released.Enqueue(Stopwatch.GetTimestamp());
-                }
-            }
-            catch (OperationCanceledException) { }
-        })));
-        var times = released.Order().Select(t => t / (double)Stopwatch.Frequency).ToArray();
+        const double budgetPerSecond = 500 * 0.97; // 3 % headroom
+        var times = await ReleaseTimesAsync(Budget(500), senders: 64, TimeSpan.FromSeconds(4));
         var most = 0;
         for (int i = 0, j = 0; i < times.Length; i++)
         {
             while (times[i] - times[j] >= 1) j++;
             most = Math.Max(most, i - j + 1);
         }
-        var achieved = (times.Length - 1) / (times[^1] - times[0]);
-        Console.WriteLine($"most in a sliding second {most}, achieved {achieved:0.0}");
-        // A replica a few milliseconds late catches up at most 10 ms of its rate.
-        Assert.True(most <= rate * 1.01 + 2, $"{most} releases in one sliding second (budget {rate})");
-        Assert.InRange(achieved / rate, 0.95, 1.01);
+        // A replica a few milliseconds late catches up at most 3 ms of its rate; before permits followed on evenly, 545
+        // releases were measured in one sliding second at a budget of 500.
+        Assert.True(most <= budgetPerSecond * 1.01 + 2, $"{most} releases in one sliding second (budget {budgetPerSecond})");
+        Assert.InRange(Achieved(times) / budgetPerSecond, 0.95, 1.01);
     }
 
     [Fact]
@@ -111,6 +100,7 @@ public class TenantBudgetTests
     {
         var budget = Budget(50);
         await budget.AcquireAsync("slow-tenant", default);
+        var sinceThrottle = Stopwatch.StartNew();
         await budget.ThrottledAsync("slow-tenant", TimeSpan.FromSeconds(1), default);
 
         var other = Stopwatch.StartNew();
@@ -120,8 +110,10 @@ public class TenantBudgetTests
         var throttled = Stopwatch.StartNew();
         await budget.AcquireAsync("slow-tenant", default);
         Assert.True(throttled.Elapsed >= TimeSpan.FromMilliseconds(900), $"throttled tenant waited only {throttled.Elapsed}");
-        // The budget aims at 48.5/s (3 % headroom): cut to three quarters (36.4), then +4.85/s for the second or so it waited.
-        Assert.InRange(await budget.CurrentRateAsync("slow-tenant", default), 36.3, 48);
+        // The budget aims at 48.5/s (3 % headroom): cut to three quarters (36.4), then +4.85/s (a tenth) for every second since.
+        var rate = await budget.CurrentRateAsync("slow-tenant", default);
+        var expected = Math.Min(48.5, 48.5 * 0.75 + 4.85 * sinceThrottle.Elapsed.TotalSeconds);
+        Assert.InRange(rate, expected - 1, expected + 0.1);
         Assert.Equal(48.5, await budget.CurrentRateAsync("busy-tenant", default), 6); // the budget less its 3 % headroom, untouched
     }
 

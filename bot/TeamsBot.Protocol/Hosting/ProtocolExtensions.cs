@@ -51,7 +51,7 @@ public sealed class ConnectorResilienceOptions
     /// </summary>
     public double TenantRateDecrease { get; set; } = 0.75;
 
-    /// <summary>After a 429 lowered a tenant's rate, it climbs back by this many requests per second, every second (default: a tenth of <see cref="TenantRequestsPerSecond"/>).</summary>
+    /// <summary>After a 429 lowered a tenant's rate, it climbs back by this many requests per second, every second (default: a tenth of <see cref="BudgetPerSecond"/>).</summary>
     public double? TenantRateRecoveryPerSecond { get; set; }
 
     /// <summary><see cref="TenantRateRecoveryPerSecond"/> or its default.</summary>
@@ -80,7 +80,7 @@ public static class ProtocolExtensions
             .Validate(o => o.MaxRetries is >= 0 and <= 10, "Connector:MaxRetries must be between 0 and 10.")
             .Validate(o => o.TenantRequestsPerSecond is >= 0.1 and <= 10_000, "Connector:TenantRequestsPerSecond must be between 0.1 and 10000.")
             .Validate(o => o.TenantMinRequestsPerSecond > 0 && o.TenantMinRequestsPerSecond <= o.BudgetPerSecond,
-                "Connector:TenantMinRequestsPerSecond must be positive and at most Connector:TenantRequestsPerSecond.")
+                "Connector:TenantMinRequestsPerSecond must be positive and at most Connector:TenantRequestsPerSecond less Connector:TenantHeadroom.")
             .Validate(o => o.TenantRateRecoveryPerSecond is null or > 0, "Connector:TenantRateRecoveryPerSecond must be positive.")
             .Validate(o => o.TenantHeadroom is >= 0 and <= 0.5, "Connector:TenantHeadroom must be between 0 and 0.5.")
             .Validate(o => o.TenantRateDecrease is > 0 and < 1, "Connector:TenantRateDecrease must be between 0 and 1 (exclusive).")
