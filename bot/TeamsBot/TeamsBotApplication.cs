@@ -2,6 +2,8 @@ using TeamsBot.Agencies;
 using TeamsBot.Answers;
 using TeamsBot.Broadcasts;
 using TeamsBot.Conversations;
+using TeamsBot.Events;
+using TeamsBot.Nudges;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Security;
 using TeamsBot.Storage;
@@ -27,6 +29,8 @@ public static class TeamsBotApplication
         builder.AddDirectory();
         builder.AddAnswers();
         builder.AddBroadcasts();
+        builder.AddEvents();
+        builder.AddNudges();
         customize?.Invoke(builder);
 
         var app = builder.Build();
@@ -39,6 +43,8 @@ public static class TeamsBotApplication
         app.MapAgenciesApi();
         app.MapJobsApi();
         app.MapCampaignsApi();
+        app.MapEventsApi();
+        app.MapNudgesApi();
         return app;
     }
 

@@ -61,26 +61,42 @@ public sealed record AnswerSourceCardData(
     public string TemplateName => CardTemplates.AnswerSource;
 }
 
+public enum NudgeCardState { Active, Snoozed, Stopped }
+
+/// <summary>
+/// A lesson of a training program. <b>Try it</b> posts <see cref="SampleQuestion"/> into the chat as the person's own message
+/// (Teams <c>imBack</c>), so the assistant answers it as it would any question; Snooze and Stop carry <c>nudgeId</c> and
+/// <c>programId</c>. Once snoozed or stopped the card says so (with <see cref="SnoozedUntil"/>) and drops those buttons.
+/// </summary>
 public sealed record TrainingNudgeCardData(
     string NudgeId, string ProgramId, UserText ProgramName, int LessonNumber, int LessonCount, UserText LessonTitle,
-    MarkdownText Lesson, UserText SampleQuestion, int Minutes, Uri? LearnMoreUrl = null) : ICardData
+    MarkdownText Lesson, UserText SampleQuestion, int Minutes, Uri? LearnMoreUrl = null, NudgeCardState State = NudgeCardState.Active,
+    DateTimeOffset? SnoozedUntil = null) : ICardData
 {
+    /// <summary>The question as the person's message (imBack posts it verbatim: no escaping for display).</summary>
+    public string SampleQuestionText => SampleQuestion.Value;
+
     public string TemplateName => CardTemplates.TrainingNudge;
 }
 
 public enum EventKind { Workshop, Hackathon }
 
 /// <summary>The viewer's RSVP state (per user: hackathon invites refresh per user).</summary>
-public enum RegistrationState { None, Registered, Waitlisted }
+public enum RegistrationState { None, Registered, Waitlisted, Cancelled }
 
 public sealed record AgendaItem(UserText Time, UserText Title);
 
-/// <summary>Workshop or hackathon invite; <see cref="Kind"/> picks the template. Hackathons list <see cref="RefreshUserIds"/> (29: ids) for per-user views.</summary>
+/// <summary>
+/// Workshop or hackathon invite; <see cref="Kind"/> picks the template. Both refresh per user (<see cref="CardVerbs.RsvpRefresh"/>):
+/// <see cref="RefreshUserIds"/> (29: ids) lists who refreshes automatically in a group chat; in a 1:1 chat the one viewer does.
+/// Register buttons show only while <see cref="RegistrationOpen"/>; <see cref="CalendarUrl"/> (an .ics download) shows once registered.
+/// </summary>
 public sealed record EventInviteCardData(
     string EventId, EventKind Kind, UserText Title, UserText Description, DateTimeOffset StartsAt, DateTimeOffset EndsAt,
     UserText Location, UserText HostName, int Capacity, int SeatsLeft, RegistrationState Registration = RegistrationState.None,
     int WaitlistPosition = 0, int TeamSize = 0, IReadOnlyList<AgendaItem>? Agenda = null, IReadOnlyList<string>? RefreshUserIds = null,
-    Uri? JoinUrl = null, Uri? ImageUrl = null, UserText? ImageAltText = null) : ICardData
+    Uri? JoinUrl = null, Uri? ImageUrl = null, UserText? ImageAltText = null, bool RegistrationOpen = true,
+    DateTimeOffset? RegistrationDeadline = null, Uri? CalendarUrl = null) : ICardData
 {
     public IReadOnlyList<AgendaItem> Agenda { get; init; } = Agenda ?? [];
     /// <summary>At most 60: Teams refreshes the card automatically only for the users listed, and takes no more than 60.</summary>

@@ -12,11 +12,9 @@ public static class CardVerbs
     public const string RsvpCancel = "rsvp.cancel";
     /// <summary>Automatic refresh of a hackathon invite (per-user view for <c>refresh.userIds</c>). Data: <c>eventId</c>.</summary>
     public const string RsvpRefresh = "rsvp.refresh";
-    /// <summary>Ask the training nudge's sample question. Data: <c>nudgeId</c>, <c>question</c>.</summary>
-    public const string NudgeTry = "nudge.try";
-    /// <summary>Remind later. Data: <c>nudgeId</c>, <c>snoozeHours</c>.</summary>
+    /// <summary>Pause training nudges for <c>Nudges:SnoozeFor</c> (a week). Data: <c>nudgeId</c>, <c>programId</c>.</summary>
     public const string NudgeSnooze = "nudge.snooze";
-    /// <summary>Stop training nudges for this program. Data: <c>nudgeId</c>, <c>programId</c>.</summary>
+    /// <summary>Stop training nudges of every kind until the person types <c>nudges on</c>. Data: <c>nudgeId</c>, <c>programId</c>.</summary>
     public const string NudgeStop = "nudge.stop";
     /// <summary>Acknowledge a broadcast (announcement, training nudge or invitation). Data: <c>broadcastId</c>.</summary>
     public const string BroadcastAck = "broadcast.ack";
@@ -56,7 +54,7 @@ public static class CardVerbs
 
     public static IReadOnlyList<string> All { get; } =
     [
-        RsvpRegister, RsvpCancel, RsvpRefresh, NudgeTry, NudgeSnooze, NudgeStop, BroadcastAck, BroadcastPreview,
+        RsvpRegister, RsvpCancel, RsvpRefresh, NudgeSnooze, NudgeStop, BroadcastAck, BroadcastPreview,
         BroadcastSend, BroadcastConfirm, BroadcastEdit, BroadcastApprove, CampaignCancel, CampaignResendFailed, CampaignRecall,
         CampaignRefresh, SurveyTimeSaved, SurveyPulse, ErrorRetry,
     ];

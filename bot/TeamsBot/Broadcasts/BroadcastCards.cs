@@ -1,11 +1,12 @@
 using System.Text.Json;
+using TeamsBot.Agencies;
 using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 
 namespace TeamsBot.Broadcasts;
 
 /// <summary>The campaign's cards: what recipients get, and the coach's status card.</summary>
-public sealed class BroadcastCards(CardLibrary cards)
+public sealed class BroadcastCards(CardLibrary cards, IEnumerable<ICampaignContent> contents)
 {
     public static BroadcastKind KindOf(string kind) => kind switch
     {
@@ -25,6 +26,25 @@ public sealed class BroadcastCards(CardLibrary cards)
     /// <summary>The message every recipient gets (bound once per campaign; the notification shows the title).</summary>
     public Activity RecipientMessage(Campaign c, string? locale = null) =>
         Activity.Message() with { Attachments = [Attachment.AdaptiveCard(cards.Bind(Announcement(c), locale))], Summary = c.Title };
+
+    /// <summary>
+    /// What every recipient of <paramref name="c"/> gets: the card of the slice that owns the campaign's <see cref="Campaign.Reference"/>
+    /// (an event invite), otherwise the announcement card.
+    /// </summary>
+    public async Task<Activity> RecipientMessageAsync(Campaign c, CancellationToken cancellationToken) =>
+        Owner(c) is var (content, id) && content is not null ? await content.RecipientMessageAsync(c, id, cancellationToken) : RecipientMessage(c);
+
+    /// <summary>The recipients of a campaign whose slice planned them (training nudges); null = the campaign's audience.</summary>
+    public IAsyncEnumerable<DirectoryUser>? PlannedRecipients(Campaign c, CancellationToken cancellationToken) =>
+        Owner(c) is var (content, id) && content is not null ? content.PlannedRecipients(c, id, cancellationToken) : null;
+
+    private (ICampaignContent? Content, string Id) Owner(Campaign c)
+    {
+        if (c.Reference is not { } reference || reference.IndexOf(':') is not (> 0 and var colon)) return (null, "");
+        var scheme = reference[..colon];
+        var content = contents.FirstOrDefault(x => x.Scheme == scheme) ?? throw new InvalidOperationException($"No slice renders campaigns of '{scheme}'.");
+        return (content, reference[(colon + 1)..]);
+    }
 
     public static CampaignState StateOf(string status) => status switch
     {
@@ -56,4 +76,18 @@ public sealed class BroadcastCards(CardLibrary cards)
 
     public Activity CardMessage(ICardData data, string? locale, string? summary = null) =>
         Activity.Message() with { Attachments = [Attachment.AdaptiveCard(cards.Bind(data, locale))], Summary = summary };
+}
+
+/// <summary>
+/// A slice whose campaigns carry its own card (the Events slice's invites): <see cref="Campaign.Reference"/> is
+/// <c>{Scheme}:{id}</c>, and the fan-out sends what this returns to every recipient.
+/// </summary>
+public interface ICampaignContent
+{
+    string Scheme { get; }
+
+    Task<Activity> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken);
+
+    /// <summary>The people the slice planned this campaign for; null (the default) = the campaign's audience.</summary>
+    IAsyncEnumerable<DirectoryUser>? PlannedRecipients(Campaign campaign, string id, CancellationToken cancellationToken) => null;
 }

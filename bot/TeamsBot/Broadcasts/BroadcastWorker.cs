@@ -152,7 +152,8 @@ internal sealed class BroadcastWorker(
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-        var build = ledger.BuildAsync(c.Id, directory.ResolveAudienceAsync(CampaignService.AudienceOf(c).ToSpec(), lost.Token), options.Value.MaxRecipients, lost.Token);
+        var recipients = cards.PlannedRecipients(c, lost.Token) ?? directory.ResolveAudienceAsync(CampaignService.AudienceOf(c).ToSpec(), lost.Token);
+        var build = ledger.BuildAsync(c.Id, recipients, options.Value.MaxRecipients, lost.Token);
         await RenewLeaseUntilDoneAsync(c.Id, LeasedWork.Prepare, build, lost);
         int count;
         try
@@ -197,7 +198,7 @@ internal sealed class BroadcastWorker(
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
         var watcher = WatchStatusAsync(c.Id, stop);
-        var message = cards.RecipientMessage(c);
+        var message = await cards.RecipientMessageAsync(c, stop.Token);
         var tenants = await ledger.PendingTenantsAsync(c.Id, stop.Token);
         await Task.WhenAll(tenants.Select(t => LaneAsync(c, t, message, stop.Token)));
         stop.Cancel();

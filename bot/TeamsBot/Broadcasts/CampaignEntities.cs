@@ -60,6 +60,8 @@ public sealed class Campaign
     public string? StatusConversationId { get; set; }
     public string? StatusActivityId { get; set; }
     public string? StatusLocale { get; set; }
+    /// <summary><c>{scheme}:{id}</c> when another slice owns the card (<c>event:…</c>, see <see cref="ICampaignContent"/>); null for a coach's own message.</summary>
+    public string? Reference { get; set; }
 }
 
 public sealed record CampaignLink(string Title, string Url);
@@ -140,6 +142,7 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         e.Property(c => c.StatusConversationId).HasColumnName("status_conversation_id").HasMaxLength(1024);
         e.Property(c => c.StatusActivityId).HasColumnName("status_activity_id").HasMaxLength(1024);
         e.Property(c => c.StatusLocale).HasColumnName("status_locale").HasMaxLength(32);
+        e.Property(c => c.Reference).HasColumnName("reference").HasMaxLength(100);
         e.HasIndex(c => c.Status);
         e.HasIndex(c => c.CreatedAt);
     }

@@ -39,7 +39,8 @@ public sealed class CampaignService(
     IDbContextFactory<TeamsBotDbContext> db, DeliveryLedger ledger, IAgencyDirectory directory, IDurableJobs jobs,
     IOptions<BroadcastsOptions> options, TimeProvider time, BroadcastSignal signal, ILogger<CampaignService> logger)
 {
-    public async Task<Campaign> CreateAsync(CampaignDefinition d, CampaignCaller author, CancellationToken cancellationToken)
+    /// <param name="reference">Set by a slice that owns the campaign's card (<see cref="ICampaignContent"/>).</param>
+    public async Task<Campaign> CreateAsync(CampaignDefinition d, CampaignCaller author, CancellationToken cancellationToken, string? reference = null)
     {
         var now = time.GetUtcNow();
         var campaign = new Campaign
@@ -51,6 +52,7 @@ public sealed class CampaignService(
             AuthorName = author.Name,
             AuthorTenantId = author.TenantId,
             CreatedAt = now,
+            Reference = reference,
         };
         Apply(campaign, d, now);
         await using var context = await db.CreateDbContextAsync(cancellationToken);
@@ -58,6 +60,45 @@ public sealed class CampaignService(
         await context.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Campaign {CampaignId} drafted by {ObjectId}", campaign.Id, author.ObjectId);
         return campaign;
+    }
+
+    /// <summary>Who the app's own campaigns (planned by a slice, e.g. training nudges) come from.</summary>
+    public static readonly CampaignCaller System = new("teamsbot", "Your AI program coaches", null);
+
+    /// <summary>
+    /// A campaign a slice plans itself (training nudges): a draft whose recipients the slice provides
+    /// (<see cref="ICampaignContent.PlannedRecipients"/>) and stores before <see cref="StartPlannedAsync"/>.
+    /// </summary>
+    public async Task<Campaign> CreatePlannedAsync(CampaignDefinition d, string reference, string audienceDescription, CancellationToken cancellationToken)
+    {
+        var campaign = await CreateAsync(d, System, cancellationToken, reference);
+        campaign.AudienceDescription = audienceDescription.Length > 300 ? audienceDescription[..300] : audienceDescription;
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        await context.Set<Campaign>().Where(c => c.Id == campaign.Id)
+            .ExecuteUpdateAsync(x => x.SetProperty(p => p.AudienceDescription, campaign.AudienceDescription), cancellationToken);
+        return campaign;
+    }
+
+    /// <summary>
+    /// Starts a planned campaign now, without approval: what it sends and to whom was decided by configuration an admin
+    /// approved (the curriculum and its rules), not typed by a coach.
+    /// </summary>
+    public async Task<bool> StartPlannedAsync(string id, int recipients, CancellationToken cancellationToken)
+    {
+        if (!await TransitionAsync(id, CampaignStatus.Draft, CampaignStatus.Preparing, cancellationToken, x => x.SetProperty(p => p.EstimatedRecipients, recipients)))
+            return false;
+        signal.Notify();
+        return true;
+    }
+
+    /// <summary>Planned campaigns (reference starting with <paramref name="referencePrefix"/>) still in draft a minute after they were made.</summary>
+    public async Task<IReadOnlyList<string>> PlannedDraftsAsync(string referencePrefix, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var before = time.GetUtcNow().AddMinutes(-1);
+        return await context.Set<Campaign>().AsNoTracking()
+            .Where(c => c.Status == CampaignStatus.Draft && c.Reference != null && c.Reference.StartsWith(referencePrefix) && c.AuthorObjectId == System.ObjectId && c.CreatedAt < before)
+            .Select(c => c.Id).ToListAsync(cancellationToken);
     }
 
     /// <summary>Replaces a draft's content (the composer's Edit).</summary>

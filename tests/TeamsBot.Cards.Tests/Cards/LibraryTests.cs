@@ -93,9 +93,22 @@ public sealed class LibraryTests
     {
         var card = _library.Bind(TypedSamples.All.OfType<TrainingNudgeCardData>().Single());
         var actions = card.GetProperty("actions").EnumerateArray().ToList();
-        Assert.Equal([CardVerbs.NudgeTry, CardVerbs.NudgeSnooze, CardVerbs.NudgeStop], actions.Select(a => a.GetProperty("verb").GetString()));
+        // Try it posts the question as the person's own message (imBack), so the assistant answers it like any other.
         Assert.Equal("Try it", actions[0].GetProperty("title").GetString());
+        Assert.Equal("Action.Submit", actions[0].GetProperty("type").GetString());
+        var imBack = actions[0].GetProperty("data").GetProperty("msteams");
+        Assert.Equal("imBack", imBack.GetProperty("type").GetString());
+        Assert.Equal("List the steps to request telework as a checklist.", imBack.GetProperty("value").GetString());
+        Assert.Equal([CardVerbs.NudgeSnooze, CardVerbs.NudgeStop], actions.Skip(1).Select(a => a.GetProperty("verb").GetString()));
         Assert.Contains("List the steps to request telework", AllText(card));
+
+        var data = TypedSamples.All.OfType<TrainingNudgeCardData>().Single();
+        var snoozed = _library.Bind(data with { State = NudgeCardState.Snoozed, SnoozedUntil = new DateTimeOffset(2026, 12, 8, 14, 0, 0, TimeSpan.Zero) });
+        Assert.Contains("Snoozed", AllText(snoozed));
+        Assert.Equal([CardVerbs.NudgeStop], Verbs(snoozed));
+        var stopped = _library.Bind(data with { State = NudgeCardState.Stopped });
+        Assert.Contains("nudges on", AllText(stopped));
+        Assert.Empty(stopped.GetProperty("actions").EnumerateArray());
     }
 
     [Fact]

@@ -148,11 +148,11 @@ public sealed class RouteConflictTests
         var errors = new StringWriter();
         var exit = await HostingExtensions.RunWithConfigurationCheckAsync(() => TeamsBotApplication.Build(["--urls=http://127.0.0.1:0"], b =>
         {
-            b.Services.AddBotRoutes(r => r.OnCardAction<First, Data>("rsvp.register"));
-            b.Services.AddBotRoutes(r => r.OnCardAction<Second, Data>("rsvp.register"));
+            b.Services.AddBotRoutes(r => r.OnCardAction<First, Data>("test.duplicate"));
+            b.Services.AddBotRoutes(r => r.OnCardAction<Second, Data>("test.duplicate"));
         }), errors);
         Assert.Equal(2, exit);
-        Assert.Equal(["Configuration error: Two bot routes for the card verb 'rsvp.register': First and Second."],
+        Assert.Equal(["Configuration error: Two bot routes for the card verb 'test.duplicate': First and Second."],
             errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+
+namespace TeamsBot.Nudges;
+
+/// <summary>
+/// The curriculum file, read at startup (a broken file stops the bot with the reason) and again whenever it changes, so
+/// coaches can edit lessons without a restart. A broken edit keeps the last good curriculum and says why in the log.
+/// </summary>
+public sealed class CurriculumSource
+{
+    private readonly string _path;
+    private readonly NudgesOptions _options;
+    private readonly ILogger<CurriculumSource> _logger;
+    private readonly Lock _gate = new();
+    private NudgePlanner _planner;
+    private DateTime _loadedWriteTime;
+
+    public CurriculumSource(IOptions<NudgesOptions> options, IHostEnvironment environment, ILogger<CurriculumSource> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _path = PathOf(_options, environment);
+        _loadedWriteTime = File.GetLastWriteTimeUtc(_path);
+        _planner = new NudgePlanner(CurriculumLoader.Load(_path), _options);
+    }
+
+    public static string PathOf(NudgesOptions options, IHostEnvironment environment) =>
+        Path.IsPathRooted(options.CurriculumPath) ? options.CurriculumPath : Path.Combine(environment.ContentRootPath, options.CurriculumPath);
+
+    /// <summary>The planner over the current curriculum (reloaded when the file changed since).</summary>
+    public NudgePlanner Planner
+    {
+        get
+        {
+            var written = File.Exists(_path) ? File.GetLastWriteTimeUtc(_path) : _loadedWriteTime;
+            if (written == _loadedWriteTime) return _planner;
+            lock (_gate)
+            {
+                if (written == _loadedWriteTime) return _planner;
+                _loadedWriteTime = written;
+                try
+                {
+                    _planner = new NudgePlanner(CurriculumLoader.Load(_path), _options);
+                    _logger.LogInformation("Curriculum reloaded: {Lessons} lessons", _planner.Curriculum.Lessons.Count);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException)
+                {
+                    _logger.LogWarning("Curriculum change ignored, the previous one stays: {Reason}", e.Message);
+                }
+                return _planner;
+            }
+        }
+    }
+}
