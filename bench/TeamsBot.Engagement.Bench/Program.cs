@@ -113,7 +113,7 @@ static async Task RsvpAsync(int clicks, int rounds)
                     From = new ChannelAccount { Id = "29:" + user, AadObjectId = user, Name = "Person" }, Recipient = new ChannelAccount { Id = "28:" + appId },
                     Conversation = new ConversationAccount { Id = "a:chat-" + user, ConversationType = ConversationTypes.Personal, TenantId = tenant },
                     ChannelData = new TeamsChannelData { Tenant = new TenantInfo { Id = tenant } },
-                    Value = JsonSerializer.SerializeToElement(new { action = new { type = "Action.Execute", verb = "rsvp.register", data = new { eventId } }, trigger = "manual" }),
+                    Value = JsonSerializer.SerializeToElement(new { action = new { type = "Action.Execute", verb = Environment.GetEnvironmentVariable("BENCH_VERB") ?? "rsvp.register", data = new { eventId } }, trigger = "manual" }),
                 };
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = JsonContent.Create(activity, options: ProtocolJson.Options) };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", channelToken);

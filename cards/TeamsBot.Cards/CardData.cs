@@ -12,6 +12,7 @@ public static class CardTemplates
     public const string WorkshopInvite = "workshop-invite";
     public const string HackathonInvite = "hackathon-invite";
     public const string EventReminder = "event-reminder";
+    public const string EventAttendees = "event-attendees";
     public const string Announcement = "announcement";
     public const string BroadcastComposer = "broadcast-composer";
     public const string BroadcastConfirm = "broadcast-confirm";
@@ -114,6 +115,26 @@ public sealed record EventReminderCardData(
 {
     public IReadOnlyList<UserText> Bring { get; init; } = Bring ?? [];
     public string TemplateName => CardTemplates.EventReminder;
+}
+
+/// <summary>One person on a coach's attendee card: <c>state</c> registered | waitlisted (with <see cref="Position"/>) | cancelled.</summary>
+public sealed record AttendeeLine(UserText Name, string State, int Position = 0, bool Attended = false);
+
+/// <summary>
+/// A coach's view of an event: seats taken, the waitlist, who attended, and the people (at most <see cref="MaxShown"/>; the
+/// card says how many more and where the full list is).
+/// </summary>
+public sealed record EventAttendeesCardData(
+    string EventId, UserText Title, DateTimeOffset StartsAt, DateTimeOffset EndsAt, int Capacity, int Registered, int Waitlisted, int Attended,
+    IReadOnlyList<AttendeeLine>? Attendees = null, int More = 0) : ICardData
+{
+    public const int MaxShown = 50;
+
+    public IReadOnlyList<AttendeeLine> Attendees { get; init; } = (Attendees?.Count ?? 0) > MaxShown
+        ? throw new ArgumentException($"An attendee card lists at most {MaxShown} people.", nameof(Attendees))
+        : Attendees ?? [];
+
+    public string TemplateName => CardTemplates.EventAttendees;
 }
 
 public sealed record AnnouncementLink(UserText Title, Uri Url);

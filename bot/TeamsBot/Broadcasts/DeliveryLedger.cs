@@ -32,7 +32,7 @@ public sealed record LedgerCounts(int Recipients, int Queued, int Sent, int Fail
 /// (PostgreSQL <c>COPY</c>, SQLite prepared inserts in large transactions), claimed by lanes per (campaign, tenant) with
 /// <c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL (replicas never take the same row), settled row by row.
 /// </summary>
-public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvider services, IOptions<BroadcastsOptions> options, TimeProvider time)
+public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvider services, SqliteWriteGate writeGate, IOptions<BroadcastsOptions> options, TimeProvider time)
 {
     private static readonly ValueConverter<DateTimeOffset, long> SqliteTime = new DateTimeOffsetToBinaryConverter();
     private readonly bool _postgres = StorageExtensions.IsPostgres(configuration);
@@ -195,7 +195,7 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
             WHERE id IN (SELECT id FROM broadcast_deliveries WHERE campaign_id = @c AND tenant_id = @t AND {which} ORDER BY id LIMIT @n {lockClause})
             RETURNING id, object_id, tenant_id, attempts, service_url, conversation_id
             """;
-        using var writer = await SqliteWriterAsync(cancellationToken);
+        using var writer = await writeGate.EnterAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = Command(connection, sql, ("@owner", owner), ("@until", Time(now + Lease)), ("@c", campaignId),
             ("@t", tenantId), ("@now", Time(now)), ("@n", count));
@@ -236,30 +236,10 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     /// </summary>
     private async Task<int> WriteAsync(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var _ = await SqliteWriterAsync(CancellationToken.None);
+        using var _ = await writeGate.EnterAsync(CancellationToken.None);
         await using var connection = await OpenAsync(CancellationToken.None);
         await using var command = Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>
-    /// SQLite has one writer at a time, and Microsoft.Data.Sqlite runs synchronously: dozens of lane writers contending for
-    /// the lock would each block a pool thread in SQLite's busy wait, starving the continuations that send the requests (which
-    /// then leave in bursts). They queue here instead, without a thread. PostgreSQL needs no such gate.
-    /// </summary>
-    private async ValueTask<IDisposable?> SqliteWriterAsync(CancellationToken cancellationToken)
-    {
-        if (_postgres) return null;
-        await _sqliteWriter.WaitAsync(cancellationToken);
-        return new Releaser(_sqliteWriter);
-    }
-
-    private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
-
-    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-        public void Dispose() { if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(); }
     }
 
     /// <summary>Puts the failed recipients (and unknown outcomes) back in the queue; returns how many.</summary>

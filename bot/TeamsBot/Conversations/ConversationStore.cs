@@ -6,7 +6,7 @@ using TeamsBot.Storage;
 namespace TeamsBot.Conversations;
 
 /// <summary>Durable conversation references and install state.</summary>
-public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> factory, TimeProvider time) : IDisposable
+public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> factory, SqliteWriteGate writeGate, TimeProvider time) : IDisposable
 {
     // Avoid a database write on every message: a reference is rewritten when it changes or an hour has passed.
     private static readonly TimeSpan TouchInterval = TimeSpan.FromHours(1);
@@ -28,6 +28,7 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         if (installed is null && _recent.TryGetValue(conversationId, out string? last) && last == fingerprint)
             return;
 
+        using var gate = await writeGate.EnterAsync(cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var record = await db.Set<ConversationRecord>().FindAsync([conversationId], cancellationToken);
         if (record is null)

@@ -65,10 +65,40 @@ internal sealed class EventsCommandHandler(EventService events, IBotRoleGuard ro
             if (isCoach)
             {
                 var (registered, waitlisted) = await events.CountsAsync(ev.Id, cancellationToken);
-                text.Append(CultureInfo.InvariantCulture, $". Coaches: {registered} registered, {waitlisted} waitlisted; attendees at `/api/events/{ev.Id}/attendees.csv`");
+                text.Append(CultureInfo.InvariantCulture, $". Coaches: {registered} registered, {waitlisted} waitlisted (type **attendees** for the list)");
             }
             text.Append('\n');
         }
         await context.SendActivityAsync(Activity.Message() with { Text = text.ToString(), TextFormat = "markdown" }, cancellationToken);
+    }
+}
+
+/// <summary><c>attendees</c> (coaches): one card per upcoming event with seats taken, the waitlist, attendance and the people.</summary>
+internal sealed class AttendeesCommandHandler(EventService events, CardLibrary cards) : ITurnHandler
+{
+    public const string Command = "attendees";
+    private const int MaxEvents = 5;
+
+    public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
+    {
+        var upcoming = await events.UpcomingAsync(MaxEvents, cancellationToken);
+        if (upcoming.Count == 0)
+        {
+            await context.SendActivityAsync(Activity.Message("No upcoming workshops or hackathons. Create one with POST /api/events."), cancellationToken);
+            return;
+        }
+        foreach (var ev in upcoming)
+        {
+            var rows = await events.AttendeesAsync(ev.Id, cancellationToken);
+            var shown = rows.Take(EventAttendeesCardData.MaxShown)
+                .Select(r => new AttendeeLine(r.Name ?? r.ObjectId, r.State, r.Position, r.Attended == true)).ToList();
+            var data = new EventAttendeesCardData(ev.Id, ev.Title, ev.StartsAt, ev.EndsAt, ev.Capacity, rows.Count(r => r.State == RsvpState.Registered),
+                rows.Count(r => r.State == RsvpState.Waitlisted), rows.Count(r => r.Attended == true), shown, rows.Count - shown.Count);
+            await context.SendActivityAsync(Activity.Message() with
+            {
+                Attachments = [Attachment.AdaptiveCard(cards.Bind(data, context.Activity.Locale))],
+                Summary = $"Attendees: {ev.Title}",
+            }, cancellationToken);
+        }
     }
 }

@@ -19,7 +19,8 @@ public sealed record RsvpView(TrainingEvent Event, string? State, int SeatsLeft,
         && (Event.RegistrationDeadline is not { } deadline || now < deadline);
 }
 
-public sealed record AttendeeRow(string ObjectId, string? Name, string State, DateTimeOffset RequestedAt, bool? Attended);
+/// <summary>One answer to an event; <see cref="Position"/> is the waitlist place (0 for others).</summary>
+public sealed record AttendeeRow(string ObjectId, string? Name, string State, DateTimeOffset RequestedAt, bool? Attended, int Position);
 
 /// <summary>
 /// Events and RSVPs. Every RSVP of one event runs in a transaction that first writes the event row (bumps its version), so
@@ -27,7 +28,7 @@ public sealed record AttendeeRow(string ObjectId, string? Name, string State, Da
 /// people clicking the last seat get one seat and one waitlist place. RSVPs are idempotent (a second Register changes nothing).
 /// </summary>
 public sealed class EventService(
-    IDbContextFactory<TeamsBotDbContext> db, CampaignService campaigns, IDurableJobs jobs, IOptions<EventsOptions> options,
+    IDbContextFactory<TeamsBotDbContext> db, CampaignService campaigns, IDurableJobs jobs, SqliteWriteGate writeGate, IOptions<EventsOptions> options,
     TimeProvider time, ILogger<EventService> logger)
 {
     public const string ReferenceScheme = "event";
@@ -121,6 +122,7 @@ public sealed class EventService(
     /// <summary>Register (a seat, or the waitlist when full) or cancel (the first waitlisted person then gets the seat); null for an unknown event.</summary>
     public async Task<RsvpView?> RsvpAsync(string eventId, Attendee who, bool register, CancellationToken cancellationToken)
     {
+        using var gate = await writeGate.EnterAsync(cancellationToken);
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
         // The serialising write: later RSVPs of this event wait here until this transaction ends.
@@ -208,8 +210,9 @@ public sealed class EventService(
         var rows = await context.Set<EventRegistration>().AsNoTracking().Where(r => r.EventId == eventId)
             .Select(r => new { r.ObjectId, r.Name, r.State, r.RequestedAt, r.Attended, r.Id }).ToListAsync(cancellationToken);
         static int Rank(string state) => state switch { RsvpState.Registered => 0, RsvpState.Waitlisted => 1, _ => 2 };
+        var waiting = 0;
         return rows.OrderBy(r => Rank(r.State)).ThenBy(r => r.RequestedAt).ThenBy(r => r.Id)
-            .Select(r => new AttendeeRow(r.ObjectId, r.Name, r.State, r.RequestedAt, r.Attended)).ToList();
+            .Select(r => new AttendeeRow(r.ObjectId, r.Name, r.State, r.RequestedAt, r.Attended, r.State == RsvpState.Waitlisted ? ++waiting : 0)).ToList();
     }
 
     /// <summary>Marks who attended (or not); returns how many registrations were marked (people who never registered are ignored).</summary>

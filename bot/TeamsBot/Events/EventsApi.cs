@@ -72,10 +72,10 @@ public static class EventsApi
     private static async Task<IResult> AttendeesCsvAsync(string id, EventService events, CancellationToken cancellationToken)
     {
         if (await events.FindAsync(id, cancellationToken) is null) return NotFound();
-        var csv = new StringBuilder("objectId,name,state,requestedAt,attended\r\n");
+        var csv = new StringBuilder("objectId,name,state,waitlistPosition,requestedAt,attended\r\n");
         foreach (var row in await events.AttendeesAsync(id, cancellationToken))
             csv.Append(CultureInfo.InvariantCulture,
-                $"{CampaignsApi.Csv(row.ObjectId)},{CampaignsApi.Csv(row.Name)},{row.State},{row.RequestedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{(row.Attended is { } a ? a ? "yes" : "no" : "")}\r\n");
+                $"{CampaignsApi.Csv(row.ObjectId)},{CampaignsApi.Csv(row.Name)},{row.State},{(row.Position > 0 ? row.Position.ToString(CultureInfo.InvariantCulture) : "")},{row.RequestedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{(row.Attended is { } a ? a ? "yes" : "no" : "")}\r\n");
         return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"event-{id}-attendees.csv");
     }
 

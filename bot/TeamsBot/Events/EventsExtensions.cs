@@ -1,6 +1,7 @@
 using TeamsBot.Broadcasts;
 using TeamsBot.Cards;
 using TeamsBot.Protocol.Hosting;
+using TeamsBot.Security;
 using TeamsBot.Storage.Jobs;
 
 namespace TeamsBot.Events;
@@ -28,7 +29,8 @@ public static class EventsExtensions
         services.AddOneTimeJob<EventPromotionNoticeJob>();
         services.AddBotRoutes(routes => routes
             .OnCardAction<RsvpHandler, RsvpData>(CardVerbs.RsvpRegister, CardVerbs.RsvpCancel, CardVerbs.RsvpRefresh)
-            .OnExactText<EventsCommandHandler>(EventsCommandHandler.Command, "my events"));
+            .OnExactText<EventsCommandHandler>(EventsCommandHandler.Command, "my events")
+            .OnExactText<AttendeesCommandHandler>(AttendeesCommandHandler.Command).RequireRole(Roles.Coach));
         return builder;
     }
 }

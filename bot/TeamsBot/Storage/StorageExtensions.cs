@@ -25,6 +25,7 @@ public static class StorageExtensions
                 "ConnectionStrings:TeamsBot is required for Storage:Provider=Postgres.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IDbContextFactory<TeamsBotDbContext>, TeamsBotDbContextFactory>();
+        builder.Services.AddSingleton<SqliteWriteGate>();
         // PostgreSQL: one connection pool per replica for EF Core and the shared-state statements alike.
         builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(PostgresConnectionString(sp.GetRequiredService<IConfiguration>(), DefaultPoolSize)));
         builder.Services.AddHostedService<DatabaseInitializer>();

@@ -21,6 +21,8 @@ public static class TypedSamples
         new EventInviteCardData("ev-2", EventKind.Hackathon, "Benefits hackathon", "Build prototypes in two days.", Start, Start.AddDays(1),
             "GSA HQ", "Accenture", 100, 0, RegistrationState.None, TeamSize: 5, RefreshUserIds: ["29:a", "29:b"],
             ImageUrl: new Uri("https://cdn.example.gov/h.png"), ImageAltText: "People coding together"),
+        new EventAttendeesCardData("ev-1", "Plain language with AI", Start, Start.AddMinutes(90), 30, 2, 1, 1,
+            [new AttendeeLine("Ana <b>Ruiz</b> [x](https://evil.example)", "registered", Attended: true), new AttendeeLine("Sam Lee", "waitlisted", 1)], More: 3),
         new EventReminderCardData("ev-1", "Plain language with AI", Start, Start.AddMinutes(90), 15, "Online",
             new Uri("https://teams.example.gov/join/1"), ["A letter to simplify"]),
         new AnnouncementCardData("b-1", "New: Deep Research", "Available to everyone until June 30.",

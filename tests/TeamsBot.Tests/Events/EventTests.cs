@@ -99,9 +99,10 @@ public sealed class EventTests : IAsyncLifetime
         // The coach's attendee list: seats first, then the waitlist in order, then cancellations.
         var csv = await (await CallAsync(_bot.Http, HttpMethod.Get, $"/api/events/{eventId}/attendees.csv", _h.CoachToken())).Content.ReadAsStringAsync();
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("objectId,name,state,requestedAt,attended", lines[0]);
+        Assert.Equal("objectId,name,state,waitlistPosition,requestedAt,attended", lines[0]);
         Assert.Equal([UserId(2), UserId(3), UserId(4), UserId(1)], lines.Skip(1).Select(l => l.Split(',')[0]));
         Assert.Equal(["registered", "registered", "waitlisted", "cancelled"], lines.Skip(1).Select(l => l.Split(',')[2]));
+        Assert.Equal(["", "", "1", ""], lines.Skip(1).Select(l => l.Split(',')[3]));
 
         // Attendance is marked for registered people only.
         var marked = await (await CallAsync(_bot.Http, HttpMethod.Post, $"/api/events/{eventId}/attendance", _h.CoachToken(),
@@ -248,6 +249,29 @@ public sealed class EventTests : IAsyncLifetime
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
         }
+    }
+
+    [Fact]
+    public async Task Coaches_get_an_attendee_card_per_upcoming_event_and_employees_are_refused()
+    {
+        var registry = _bot.Services.GetRequiredService<TeamsBot.Agencies.IAgencyRegistry>();
+        await registry.UpsertAsync((await registry.FindAsync("gsa", default))! with { CoachUserIds = [CoachId] }, default);
+        var ev = await CreateAsync(_bot.Http, _h.CoachToken(), Body(capacity: 1, InUtc(TimeSpan.FromDays(5)), title: "Hackathon: forms"));
+        await RsvpAsync("rsvp.register", ev.GetProperty("id").GetString()!, 9);
+        await RsvpAsync("rsvp.register", ev.GetProperty("id").GetString()!, 10);
+
+        await _bot.SendAsync(Person(TestActivities.Message(_h.Connector.ServiceUrl, "attendees", conversationId: "a:coach"), CoachId, TenantA));
+        var card = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == "a:coach"))).Single(x => x.IsSend && x.ConversationId == "a:coach");
+        var text = Strings(card.Json);
+        Assert.Contains("Hackathon: forms", text);
+        Assert.Contains("1 of 1", text);                 // seats taken
+        Assert.Contains("Person " + UserId(9)[^4..], text);
+        Assert.Contains("waitlisted #1", text);
+
+        await _bot.SendAsync(Person(TestActivities.Message(_h.Connector.ServiceUrl, "attendees", conversationId: ChatOf(UserId(9))), UserId(9), TenantA));
+        var refusal = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == ChatOf(UserId(9))))).Last(x => x.IsSend && x.ConversationId == ChatOf(UserId(9)));
+        Assert.Contains("nothing was done", refusal.VisibleText);
+        Assert.DoesNotContain("waitlisted", refusal.VisibleText);
     }
 
     [Fact]
