@@ -19,12 +19,7 @@ public sealed class RsvpRaceTests
         if (provider == "Postgres" && postgres is null) return; // local run without a server (CI fails instead)
         await using var bot = await AuthenticatedBot.StartAsync(postgres?.Settings);
         var events = bot.Bot.Services.GetRequiredService<EventService>();
-        var start = DateTimeOffset.UtcNow.AddDays(2);
-        var (ev, _) = await events.CreateAsync(new EventDefinition
-        {
-            Kind = EventKinds.Hackathon, Title = "Benefits hackathon", Description = "Two days of prototypes.", TimeZone = "UTC", Location = "GSA HQ", Capacity = 5,
-            Audience = new CampaignAudience { Type = "users", Users = ["user1@gsa.gov"] },
-        }, new EventTimes(start, start.AddHours(8), null), new CampaignCaller("coach", "Coach", TestActivities.TenantId), default);
+        var ev = await CreateEventAsync(events, EventKinds.Hackathon, "Benefits hackathon");
 
         var people = Enumerable.Range(1, 40).Select(i => $"00000000-0000-4000-a000-{i:D12}").ToList();
         // Everyone clicks Register in their own chat at the same moment; the first eight also double-click.
@@ -65,15 +60,22 @@ public sealed class RsvpRaceTests
     {
         await using var bot = await AuthenticatedBot.StartAsync();
         var events = bot.Bot.Services.GetRequiredService<EventService>();
-        var start = DateTimeOffset.UtcNow.AddDays(2);
-        var (ev, _) = await events.CreateAsync(new EventDefinition
-        {
-            Kind = EventKinds.Workshop, Title = "Prompting 101", Description = "Basics.", TimeZone = "UTC", Location = "Online", Capacity = 5,
-            Audience = new CampaignAudience { Type = "users", Users = ["user1@gsa.gov"] },
-        }, new EventTimes(start, start.AddHours(1), null), new CampaignCaller("coach", "Coach", TestActivities.TenantId), default);
+        var ev = await CreateEventAsync(events, EventKinds.Workshop, "Prompting 101");
         var click = Click(bot.Connector.ServiceUrl, "rsvp.register", ev.Id, "00000000-0000-4000-a000-000000000001", TestActivities.TenantId);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await bot.Bot.SendAsync(click)).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await bot.Bot.SendAsync(click, bot.Token(t => t with { SignWithUnknownKey = true }))).StatusCode);
         Assert.Equal((0, 0), await events.CountsAsync(ev.Id, default));
+    }
+
+    /// <summary>An event of 5 seats in two days (straight through the service: these tests are about RSVPs, not creation).</summary>
+    private static async Task<TrainingEvent> CreateEventAsync(EventService events, string kind, string title)
+    {
+        var start = DateTimeOffset.UtcNow.AddDays(2);
+        var (ev, _) = await events.CreateAsync(new EventDefinition
+        {
+            Kind = kind, Title = title, Description = "Bring a real task.", TimeZone = "UTC", Location = "GSA HQ", Capacity = 5,
+            Audience = new CampaignAudience { Type = "users", Users = ["user1@gsa.gov"] },
+        }, new EventTimes(start, start.AddHours(4), null), new CampaignCaller("coach", "Coach", TestActivities.TenantId), default);
+        return ev;
     }
 }
