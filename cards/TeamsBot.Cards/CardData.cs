@@ -13,6 +13,7 @@ public static class CardTemplates
     public const string HackathonInvite = "hackathon-invite";
     public const string EventReminder = "event-reminder";
     public const string EventAttendees = "event-attendees";
+    public const string EventComposer = "event-composer";
     public const string Announcement = "announcement";
     public const string BroadcastComposer = "broadcast-composer";
     public const string BroadcastConfirm = "broadcast-confirm";
@@ -135,6 +136,34 @@ public sealed record EventAttendeesCardData(
         : Attendees ?? [];
 
     public string TemplateName => CardTemplates.EventAttendees;
+}
+
+/// <summary>Per-field messages of the event composer (plain text, shown under each field; null = fine).</summary>
+public sealed record EventComposerErrors(
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Title = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Description = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Start = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? End = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Location = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? JoinUrl = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Capacity = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? RegistrationDeadline = null,
+    [property: JsonConverter(typeof(PlainStringConverter))] string? Audience = null);
+
+/// <summary>
+/// A coach's form for a workshop or hackathon (<c>events new</c>); <see cref="CardVerbs.EventCreate"/> sends the inputs
+/// <c>kind</c>, <c>title</c>, <c>description</c>, <c>date</c> (yyyy-MM-dd), <c>startTime</c>, <c>endTime</c> (HH:mm, the
+/// coach's Teams time zone), <c>location</c>, <c>joinUrl</c>, <c>capacity</c>, <c>deadlineDate</c>, <c>audienceType</c>
+/// (agencies | users), <c>agencies</c> (comma-separated values), <c>users</c>. Field values are shown as typed.
+/// </summary>
+public sealed record EventComposerCardData(
+    IReadOnlyList<AudienceOption> Agencies, string Kind = "workshop", string Title = "", string Description = "", string Date = "",
+    string StartTime = "", string EndTime = "", string DeadlineDate = "", string Location = "", string JoinUrl = "", string Capacity = "",
+    string AudienceType = "agencies", string AudienceAgencies = "", string AudienceUsers = "", EventComposerErrors? Errors = null, UserText? Notice = null) : ICardData
+{
+    public IReadOnlyList<AudienceOption> Agencies { get; init; } = Agencies ?? [];
+    public EventComposerErrors Errors { get; init; } = Errors ?? new();
+    public string TemplateName => CardTemplates.EventComposer;
 }
 
 public sealed record AnnouncementLink(UserText Title, Uri Url);

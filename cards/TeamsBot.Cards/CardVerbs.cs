@@ -10,6 +10,8 @@ public static class CardVerbs
     public const string RsvpRegister = "rsvp.register";
     /// <summary>Cancel a registration or leave the waitlist. Data: <c>eventId</c>.</summary>
     public const string RsvpCancel = "rsvp.cancel";
+    /// <summary>Create a workshop or hackathon from the event composer (coach). Data: the composer inputs (see <see cref="EventComposerCardData"/>).</summary>
+    public const string EventCreate = "event.create";
     /// <summary>Automatic refresh of a hackathon invite (per-user view for <c>refresh.userIds</c>). Data: <c>eventId</c>.</summary>
     public const string RsvpRefresh = "rsvp.refresh";
     /// <summary>Pause training nudges for <c>Nudges:SnoozeFor</c> (a week). Data: <c>nudgeId</c>, <c>programId</c>.</summary>
@@ -54,7 +56,7 @@ public static class CardVerbs
 
     public static IReadOnlyList<string> All { get; } =
     [
-        RsvpRegister, RsvpCancel, RsvpRefresh, NudgeSnooze, NudgeStop, BroadcastAck, BroadcastPreview,
+        RsvpRegister, RsvpCancel, RsvpRefresh, EventCreate, NudgeSnooze, NudgeStop, BroadcastAck, BroadcastPreview,
         BroadcastSend, BroadcastConfirm, BroadcastEdit, BroadcastApprove, CampaignCancel, CampaignResendFailed, CampaignRecall,
         CampaignRefresh, SurveyTimeSaved, SurveyPulse, ErrorRetry,
     ];

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Options;
+using TeamsBot.Agencies;
+using TeamsBot.Broadcasts;
 using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
@@ -100,5 +103,93 @@ internal sealed class AttendeesCommandHandler(EventService events, CardLibrary c
                 Summary = $"Attendees: {ev.Title}",
             }, cancellationToken);
         }
+    }
+}
+
+/// <summary>The event composer's inputs as Teams sends them (strings).</summary>
+public sealed record EventComposerInput
+{
+    public string? Kind { get; init; }
+    public string? Title { get; init; }
+    public string? Description { get; init; }
+    public string? Date { get; init; }
+    public string? StartTime { get; init; }
+    public string? EndTime { get; init; }
+    public string? DeadlineDate { get; init; }
+    public string? Location { get; init; }
+    public string? JoinUrl { get; init; }
+    public string? Capacity { get; init; }
+    public string? AudienceType { get; init; }
+    public string? Agencies { get; init; }
+    public string? Users { get; init; }
+}
+
+/// <summary><c>events new</c> (coaches): the event composer.</summary>
+internal sealed class EventComposerCommandHandler(CardLibrary cards, IAgencyRegistry registry) : ITurnHandler
+{
+    public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
+    {
+        var data = new EventComposerCardData(await Composer.AgencyOptionsAsync(registry, cancellationToken));
+        await context.SendActivityAsync(Activity.Message() with
+        {
+            Attachments = [Attachment.AdaptiveCard(cards.Bind(data, context.Activity.Locale))], Summary = "New workshop or hackathon",
+        }, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Create from the composer: times are read in the coach's Teams time zone; mistakes come back under each field; a valid
+/// event is stored with its invite campaign, and the card becomes the invite's confirmation (Send to N people / Request
+/// approval), so the invite goes out exactly like a broadcast.
+/// </summary>
+internal sealed class EventCreateHandler(
+    CardLibrary cards, EventService events, CampaignService campaigns, IAgencyRegistry registry, IAgencyDirectory directory,
+    IOptions<EventsOptions> options, IOptions<BroadcastsOptions> broadcasts, TimeProvider time) : ICardActionHandler<EventComposerInput>
+{
+    public async Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<EventComposerInput> action, CancellationToken cancellationToken)
+    {
+        var i = action.Data;
+        var a = context.Activity;
+        var zone = a.LocalTimezone is { Length: > 0 } tz && TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _) ? tz : "UTC";
+        var deadline = string.IsNullOrWhiteSpace(i.DeadlineDate) ? null
+            : i.DeadlineDate == i.Date ? $"{i.DeadlineDate}T{i.StartTime}" : $"{i.DeadlineDate}T23:59";
+        var audienceType = i.AudienceType == "users" ? "users" : "agencies";
+        var definition = new EventDefinition
+        {
+            Kind = i.Kind, Title = i.Title?.Trim(), Description = i.Description, Location = i.Location?.Trim(), JoinUrl = string.IsNullOrWhiteSpace(i.JoinUrl) ? null : i.JoinUrl.Trim(),
+            Start = $"{i.Date}T{i.StartTime}", End = $"{i.Date}T{i.EndTime}", RegistrationDeadline = deadline, TimeZone = zone,
+            Capacity = int.TryParse(i.Capacity, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seats) ? seats : null, HostName = a.From?.Name,
+            Audience = new CampaignAudience
+            {
+                Type = audienceType,
+                Agencies = audienceType == "agencies" ? Composer.SplitList(i.Agencies) : null,
+                Users = audienceType == "users" ? Composer.SplitList(i.Users) : null,
+            },
+        };
+        var (times, problems) = EventValidation.Check(definition, options.Value, broadcasts.Value, time.GetUtcNow());
+        if (problems.Count == 0 && !await AnyoneAsync(definition.Audience, cancellationToken))
+            problems.Add(("audience", "Nobody is in this audience. Check the agencies or people."));
+        if (problems.Count > 0)
+        {
+            string? Field(params string[] names) => problems.FirstOrDefault(p => names.Any(n => p.Field.StartsWith(n, StringComparison.Ordinal))).Message;
+            var errors = new EventComposerErrors(Field("title"), Field("description"), Field("start", "timeZone", "kind"), Field("end"), Field("location"),
+                Field("joinUrl"), Field("capacity"), Field("registrationDeadline"), Field("audience"));
+            var again = new EventComposerCardData(await Composer.AgencyOptionsAsync(registry, cancellationToken), i.Kind ?? EventKinds.Workshop, i.Title ?? "",
+                i.Description ?? "", i.Date ?? "", i.StartTime ?? "", i.EndTime ?? "", i.DeadlineDate ?? "", i.Location ?? "", i.JoinUrl ?? "", i.Capacity ?? "",
+                audienceType, i.Agencies ?? "", i.Users ?? "", errors, "Fix the fields marked below.");
+            return AdaptiveCardInvokeResponse.Card(cards.Bind(again, a.Locale));
+        }
+        var (_, invite) = await events.CreateAsync(definition, times!, Composer.CallerOf(a), cancellationToken);
+        var count = await campaigns.CountAudienceAsync(invite, cancellationToken);
+        await campaigns.RecordEstimateAsync(invite.Id, count, cancellationToken);
+        var o = broadcasts.Value;
+        return AdaptiveCardInvokeResponse.Card(cards.Bind(new BroadcastConfirmCardData(invite.Id, invite.Title, BroadcastKind.Invite, invite.AudienceDescription, count,
+            count > o.ApprovalThreshold, o.ApprovalThreshold), a.Locale));
+    }
+
+    private async Task<bool> AnyoneAsync(CampaignAudience audience, CancellationToken cancellationToken)
+    {
+        await foreach (var _ in directory.ResolveAudienceAsync(audience.ToSpec(), cancellationToken)) return true;
+        return false;
     }
 }

@@ -30,7 +30,9 @@ public static class EventsExtensions
         services.AddBotRoutes(routes => routes
             .OnCardAction<RsvpHandler, RsvpData>(CardVerbs.RsvpRegister, CardVerbs.RsvpCancel, CardVerbs.RsvpRefresh)
             .OnExactText<EventsCommandHandler>(EventsCommandHandler.Command, "my events")
-            .OnExactText<AttendeesCommandHandler>(AttendeesCommandHandler.Command).RequireRole(Roles.Coach));
+            .OnExactText<AttendeesCommandHandler>(AttendeesCommandHandler.Command).RequireRole(Roles.Coach)
+            .OnExactText<EventComposerCommandHandler>("events new", "new event").RequireRole(Roles.Coach)
+            .OnCardAction<EventCreateHandler, EventComposerInput>(CardVerbs.EventCreate).RequireRole(Roles.Coach));
         return builder;
     }
 }

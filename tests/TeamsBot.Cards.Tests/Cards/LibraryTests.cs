@@ -14,7 +14,7 @@ public sealed class LibraryTests
         string[] expected =
         [
             "adoption-report", "announcement", "answer-source", "broadcast-approval", "broadcast-composer", "broadcast-confirm", "campaign-status",
-            "error", "event-attendees", "event-reminder",
+            "error", "event-attendees", "event-composer", "event-reminder",
             "hackathon-invite", "help", "protected-content-refusal", "role-required", "satisfaction-pulse", "time-saved-survey", "training-nudge",
             "welcome", "workshop-invite",
         ];

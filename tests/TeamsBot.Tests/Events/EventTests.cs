@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Events;
+using TeamsBot.Protocol.Activities;
 using TeamsBot.Testing;
 using TeamsBot.Tests.Broadcasts;
 using static TeamsBot.Tests.Broadcasts.BroadcastHarness;
@@ -272,6 +273,50 @@ public sealed class EventTests : IAsyncLifetime
         var refusal = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == ChatOf(UserId(9))))).Last(x => x.IsSend && x.ConversationId == ChatOf(UserId(9)));
         Assert.Contains("nothing was done", refusal.VisibleText);
         Assert.DoesNotContain("waitlisted", refusal.VisibleText);
+    }
+
+    [Fact]
+    public async Task A_coach_creates_an_event_in_Teams_in_their_time_zone_and_sends_the_invite_like_a_broadcast()
+    {
+        var registry = _bot.Services.GetRequiredService<TeamsBot.Agencies.IAgencyRegistry>();
+        await registry.UpsertAsync((await registry.FindAsync("gsa", default))! with { CoachUserIds = [CoachId] }, default);
+        await _bot.SendAsync(Person(TestActivities.Message(_h.Connector.ServiceUrl, "events new", conversationId: "a:coach"), CoachId, TenantA));
+        var composer = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == "a:coach"))).Single(x => x.IsSend);
+        Assert.Contains("event.create", composer.Body);
+
+        var day = DateTime.UtcNow.AddDays(10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        object Form(string capacity, string title) => new
+        {
+            kind = "hackathon", title, description = "Two days of prototypes.", date = day, startTime = "10:00", endTime = "16:00", deadlineDate = "",
+            location = "GSA HQ", joinUrl = "", capacity, audienceType = "users", agencies = "", users = "user1@gsa.gov\nuser2@gsa.gov",
+        };
+        Activity Create(object form) => Person(TestActivities.Invoke(_h.Connector.ServiceUrl, "adaptiveCard/action",
+            new { action = new { type = "Action.Execute", verb = "event.create", data = form }, trigger = "manual" }, conversationId: "a:coach"), CoachId, TenantA)
+            with { LocalTimezone = "America/New_York", ReplyToId = "composer-1" };
+
+        var mistakes = await CardOfAsync(await _bot.SendAsync(Create(Form("0", ""))));
+        Assert.Contains("A title is required.", mistakes);
+        Assert.Contains("Seats: a number from 1 to", mistakes);
+        Assert.Contains("event.create", mistakes); // the composer again, with what was typed
+        Assert.Empty((await (await CallAsync(_bot.Http, HttpMethod.Get, "/api/events", _h.CoachToken())).Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray());
+
+        var confirm = await CardOfAsync(await _bot.SendAsync(Create(Form("40", "Hackathon: forms"))));
+        Assert.Contains("broadcast.confirm", confirm);
+        Assert.Contains("Send to 2 people", confirm);
+        var ev = (await (await CallAsync(_bot.Http, HttpMethod.Get, "/api/events", _h.CoachToken())).Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single();
+        var expectedStart = TimeZoneInfo.ConvertTimeToUtc(DateTime.Parse(day + "T10:00:00", System.Globalization.CultureInfo.InvariantCulture),
+            TimeZoneInfo.FindSystemTimeZoneById("America/New_York"));
+        Assert.Equal(expectedStart, ev.GetProperty("startsAt").GetDateTimeOffset().UtcDateTime);
+        Assert.Equal("America/New_York", ev.GetProperty("timeZone").GetString());
+
+        var campaignId = ev.GetProperty("campaignId").GetString()!;
+        var status = await _bot.SendAsync(Person(TestActivities.Invoke(_h.Connector.ServiceUrl, "adaptiveCard/action",
+            new { action = new { type = "Action.Execute", verb = "broadcast.confirm", data = new { campaignId } }, trigger = "manual" }, conversationId: "a:coach"), CoachId, TenantA)
+            with { ReplyToId = "composer-1" });
+        Assert.Contains("campaign.", await status.Content.ReadAsStringAsync());
+        await _h.WaitForStatusAsync(_bot.Http, campaignId, "completed");
+        var invites = _h.Connector.Deliveries.Where(d => d.Body.Contains("rsvp.register", StringComparison.Ordinal)).ToList();
+        Assert.Equal([UserId(1), UserId(2)], invites.Select(d => d.MemberId!).Order());
     }
 
     [Fact]
