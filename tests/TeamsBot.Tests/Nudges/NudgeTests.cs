@@ -131,4 +131,34 @@ public sealed class NudgeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
         Assert.Equal(People, row.GetProperty("sent").GetInt32());
         Assert.Equal(1, row.GetProperty("tried").GetInt32());
     }
+
+    [Fact]
+    public async Task A_lesson_campaign_a_stopped_run_left_unstarted_is_started_by_the_next_run()
+    {
+        await _bot.SendAsync(Person(TestActivities.BotAdded(_h.Connector.ServiceUrl, ChatOf(UserId(1))), UserId(1), TenantA));
+        // What a run leaves when its replica stops between storing the recipients and starting the campaign.
+        var campaigns = _bot.Services.GetRequiredService<TeamsBot.Broadcasts.CampaignService>();
+        var stranded = await campaigns.CreatePlannedAsync(new TeamsBot.Broadcasts.CampaignDefinition
+        {
+            Kind = "nudge", Title = "Summarise a long memo in one minute", Body = "Lesson body.",
+            Audience = new TeamsBot.Broadcasts.CampaignAudience { Type = "users", Users = [] },
+        }, "nudge:ai-at-work/summarise-memo", "Training program", default);
+        await ShiftAsync(async db =>
+        {
+            db.Add(new NudgeDelivery
+            {
+                ObjectId = UserId(1), TenantId = TenantA, AgencyId = "gsa", Kind = NudgePlanner.LessonKind, ProgramId = "ai-at-work", ItemId = "summarise-memo",
+                CampaignId = stranded.Id, PlannedAt = DateTimeOffset.UtcNow,
+            });
+            var campaign = await db.Set<TeamsBot.Broadcasts.Campaign>().SingleAsync(c => c.Id == stranded.Id);
+            campaign.CreatedAt = campaign.CreatedAt.AddMinutes(-2);
+            await db.SaveChangesAsync();
+        });
+
+        var run = await Nudges.PlanAsync(default);
+        Assert.Equal([stranded.Id], run.Campaigns);
+        var sent = await LessonsSentAsync(run);
+        Assert.Equal([ChatOf(UserId(1))], sent.Select(d => d.ConversationId));
+        Assert.Empty((await Nudges.PlanAsync(default)).Campaigns); // started once
+    }
 }
