@@ -154,12 +154,14 @@ public sealed record EventComposerErrors(
 /// A coach's form for a workshop or hackathon (<c>events new</c>); <see cref="CardVerbs.EventCreate"/> sends the inputs
 /// <c>kind</c>, <c>title</c>, <c>description</c>, <c>date</c> (yyyy-MM-dd), <c>startTime</c>, <c>endTime</c> (HH:mm, the
 /// coach's Teams time zone), <c>location</c>, <c>joinUrl</c>, <c>capacity</c>, <c>deadlineDate</c>, <c>audienceType</c>
-/// (agencies | users), <c>agencies</c> (comma-separated values), <c>users</c>. Field values are shown as typed.
+/// (agencies | users), <c>agencies</c> (comma-separated values), <c>users</c>, and <c>formId</c> (<see cref="FormId"/>: the event's
+/// id, so a second submit of one form creates nothing more). Field values are shown as typed.
 /// </summary>
 public sealed record EventComposerCardData(
     IReadOnlyList<AudienceOption> Agencies, string Kind = "workshop", string Title = "", string Description = "", string Date = "",
     string StartTime = "", string EndTime = "", string DeadlineDate = "", string Location = "", string JoinUrl = "", string Capacity = "",
-    string AudienceType = "agencies", string AudienceAgencies = "", string AudienceUsers = "", EventComposerErrors? Errors = null, UserText? Notice = null) : ICardData
+    string AudienceType = "agencies", string AudienceAgencies = "", string AudienceUsers = "", EventComposerErrors? Errors = null, UserText? Notice = null,
+    string FormId = "") : ICardData
 {
     public IReadOnlyList<AudienceOption> Agencies { get; init; } = Agencies ?? [];
     public EventComposerErrors Errors { get; init; } = Errors ?? new();

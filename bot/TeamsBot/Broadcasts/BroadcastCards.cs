@@ -32,7 +32,7 @@ public sealed class BroadcastCards(CardLibrary cards, IEnumerable<ICampaignConte
     /// (an event invite), otherwise the announcement card.
     /// </summary>
     public async Task<Activity> RecipientMessageAsync(Campaign c, CancellationToken cancellationToken) =>
-        Owner(c) is var (content, id) && content is not null ? await content.RecipientMessageAsync(c, id, cancellationToken) : RecipientMessage(c);
+        (Owner(c) is var (content, id) && content is not null ? await content.RecipientMessageAsync(c, id, cancellationToken) : null) ?? RecipientMessage(c);
 
     /// <summary>The recipients of a campaign whose slice planned them (training nudges); null = the campaign's audience.</summary>
     public IAsyncEnumerable<DirectoryUser>? PlannedRecipients(Campaign c, CancellationToken cancellationToken) =>
@@ -86,7 +86,8 @@ public interface ICampaignContent
 {
     string Scheme { get; }
 
-    Task<Activity> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken);
+    /// <summary>The card every recipient gets; null = the campaign's own announcement card.</summary>
+    Task<Activity?> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken);
 
     /// <summary>The people the slice planned this campaign for; null (the default) = the campaign's audience.</summary>
     IAsyncEnumerable<DirectoryUser>? PlannedRecipients(Campaign campaign, string id, CancellationToken cancellationToken) => null;

@@ -242,6 +242,20 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
         return await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Which of <paramref name="campaignIds"/> have <paramref name="objectId"/> among their recipients (who was invited to what).</summary>
+    public async Task<IReadOnlySet<string>> CampaignsReachingAsync(string objectId, IReadOnlyList<string> campaignIds, CancellationToken cancellationToken)
+    {
+        var reached = new HashSet<string>(StringComparer.Ordinal);
+        if (campaignIds.Count == 0) return reached;
+        await using var connection = await OpenAsync(cancellationToken);
+        var names = campaignIds.Select((_, i) => $"@c{i}").ToList();
+        var parameters = campaignIds.Select((id, i) => ($"@c{i}", (object?)id)).Append(("@o", objectId)).ToArray();
+        await using var command = Command(connection, $"SELECT DISTINCT campaign_id FROM broadcast_deliveries WHERE object_id = @o AND campaign_id IN ({string.Join(", ", names)})", parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) reached.Add(reader.GetString(0));
+        return reached;
+    }
+
     /// <summary>Puts the failed recipients (and unknown outcomes) back in the queue; returns how many.</summary>
     public async Task<int> RequeueFailedAsync(string campaignId, CancellationToken cancellationToken)
     {

@@ -18,7 +18,7 @@ public sealed class EventCards(CardLibrary cards, EventService events, IOptions<
     public string Scheme => EventService.ReferenceScheme;
 
     /// <summary>The invite every recipient gets: no RSVP yet, the seats left now; opening it refreshes it for the viewer.</summary>
-    public async Task<Activity> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken)
+    public async Task<Activity?> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken)
     {
         var view = await events.ViewAsync(id, null, cancellationToken) ?? throw new InvalidOperationException($"Event {id} of campaign {campaign.Id} is gone.");
         var card = Invite(view, null);
@@ -96,5 +96,34 @@ public sealed class EventCards(CardLibrary cards, EventService events, IOptions<
         var calendar = new Calendar { ProductId = "-//TeamsBot//Events//EN", Method = "PUBLISH" };
         calendar.Events.Add(entry);
         return new CalendarSerializer().SerializeToString(calendar)!;
+    }
+}
+
+/// <summary>
+/// A coach's message to an event's registrants (<c>attendees:{eventId}</c>, with <c>/waitlist</c> to include the waitlist):
+/// the campaign's own announcement card, to exactly the people who registered, each in their own tenant.
+/// </summary>
+public sealed class AttendeeMessageContent(EventService events, TeamsBot.Agencies.IAgencyDirectory directory) : ICampaignContent
+{
+    public const string Scheme_ = "attendees";
+
+    public string Scheme => Scheme_;
+
+    public Task<Activity?> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken) => Task.FromResult<Activity?>(null);
+
+    public IAsyncEnumerable<TeamsBot.Agencies.DirectoryUser>? PlannedRecipients(Campaign campaign, string id, CancellationToken cancellationToken)
+    {
+        var waitlist = id.EndsWith("/waitlist", StringComparison.Ordinal);
+        return ResolveAsync(waitlist ? id[..^"/waitlist".Length] : id, waitlist, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<TeamsBot.Agencies.DirectoryUser> ResolveAsync(string eventId, bool waitlist, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var (objectId, tenantId) in events.RegistrantsAsync(eventId, waitlist, cancellationToken))
+        {
+            // The agency (for the campaign's per-agency summary) from the directory; a registrant is messaged even if it no longer knows them.
+            var user = await directory.ResolveAsync(new TeamsBot.Agencies.UserKey(objectId, tenantId), cancellationToken);
+            yield return user with { IsDeleted = false };
+        }
     }
 }

@@ -47,10 +47,10 @@ internal sealed class EventsCommandHandler(EventService events, IBotRoleGuard ro
 
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
-        var upcoming = await events.UpcomingAsync(10, cancellationToken);
         var objectId = context.Activity.From?.AadObjectId;
         // Display only (what a coach sees besides); nothing here needs the role to run.
         var isCoach = await roles.IsInRoleAsync(context, TeamsBot.Security.Roles.Coach, cancellationToken);
+        var upcoming = objectId is { Length: > 0 } ? await events.UpcomingForAsync(objectId, isCoach, 10, cancellationToken) : [];
         var zone = context.Activity.LocalTimezone is { Length: > 0 } tz && TimeZoneInfo.TryFindSystemTimeZoneById(tz, out var found) ? found : TimeZoneInfo.Utc;
         var text = new StringBuilder();
         if (upcoming.Count == 0) text.Append("No workshops or hackathons are planned right now. Coaches announce new ones here.");
@@ -122,6 +122,7 @@ public sealed record EventComposerInput
     public string? AudienceType { get; init; }
     public string? Agencies { get; init; }
     public string? Users { get; init; }
+    public string? FormId { get; init; }
 }
 
 /// <summary><c>events new</c> (coaches): the event composer.</summary>
@@ -129,7 +130,7 @@ internal sealed class EventComposerCommandHandler(CardLibrary cards, IAgencyRegi
 {
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
-        var data = new EventComposerCardData(await Composer.AgencyOptionsAsync(registry, cancellationToken));
+        var data = new EventComposerCardData(await Composer.AgencyOptionsAsync(registry, cancellationToken), FormId: Guid.NewGuid().ToString("N"));
         await context.SendActivityAsync(Activity.Message() with
         {
             Attachments = [Attachment.AdaptiveCard(cards.Bind(data, context.Activity.Locale))], Summary = "New workshop or hackathon",
@@ -150,7 +151,10 @@ internal sealed class EventCreateHandler(
     {
         var i = action.Data;
         var a = context.Activity;
-        var zone = a.LocalTimezone is { Length: > 0 } tz && TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _) ? tz : "UTC";
+        // The coach's Teams time zone (sent with every invoke), else their mailbox's (directory), else UTC.
+        var zone = a.LocalTimezone is { Length: > 0 } tz && TimeZoneInfo.TryFindSystemTimeZoneById(tz, out _) ? tz
+            : UserKey.Of(a) is { } coach && (await directory.ResolveAsync(coach, cancellationToken)).TimeZone is { } own && TimeZoneInfo.TryFindSystemTimeZoneById(own, out _) ? own
+            : "UTC";
         var deadline = string.IsNullOrWhiteSpace(i.DeadlineDate) ? null
             : i.DeadlineDate == i.Date ? $"{i.DeadlineDate}T{i.StartTime}" : $"{i.DeadlineDate}T23:59";
         var audienceType = i.AudienceType == "users" ? "users" : "agencies";
@@ -176,16 +180,20 @@ internal sealed class EventCreateHandler(
                 Field("joinUrl"), Field("capacity"), Field("registrationDeadline"), Field("audience"));
             var again = new EventComposerCardData(await Composer.AgencyOptionsAsync(registry, cancellationToken), i.Kind ?? EventKinds.Workshop, i.Title ?? "",
                 i.Description ?? "", i.Date ?? "", i.StartTime ?? "", i.EndTime ?? "", i.DeadlineDate ?? "", i.Location ?? "", i.JoinUrl ?? "", i.Capacity ?? "",
-                audienceType, i.Agencies ?? "", i.Users ?? "", errors, "Fix the fields marked below.");
+                audienceType, i.Agencies ?? "", i.Users ?? "", errors, "Fix the fields marked below.", FormId(i));
             return AdaptiveCardInvokeResponse.Card(cards.Bind(again, a.Locale));
         }
-        var (_, invite) = await events.CreateAsync(definition, times!, Composer.CallerOf(a), cancellationToken);
+        var (_, invite) = await events.CreateAsync(definition, times!, Composer.CallerOf(a), cancellationToken, FormId(i));
         var count = await campaigns.CountAudienceAsync(invite, cancellationToken);
         await campaigns.RecordEstimateAsync(invite.Id, count, cancellationToken);
         var o = broadcasts.Value;
         return AdaptiveCardInvokeResponse.Card(cards.Bind(new BroadcastConfirmCardData(invite.Id, invite.Title, BroadcastKind.Invite, invite.AudienceDescription, count,
             count > o.ApprovalThreshold, o.ApprovalThreshold), a.Locale));
     }
+
+    /// <summary>The form's id (32 hex digits, made when the composer was sent), or a new one.</summary>
+    private static string FormId(EventComposerInput i) =>
+        i.FormId is { Length: 32 } id && id.All(char.IsAsciiHexDigitLower) ? id : Guid.NewGuid().ToString("N");
 
     private async Task<bool> AnyoneAsync(CampaignAudience audience, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 using TeamsBot.Conversations;
@@ -52,32 +51,40 @@ internal sealed class EventReminderJob(
     }
 }
 
-/// <summary>Tells a person a cancellation gave them a seat (once: the notice time is claimed before sending).</summary>
+/// <summary>
+/// Tells the people a cancellation gave a seat (everyone of the event promoted and not yet told; each notice claimed before it
+/// is sent, so once). Scheduled right after the cancellation, and again a minute later as a safety net.
+/// </summary>
 internal sealed class EventPromotionNoticeJob(
     IDbContextFactory<TeamsBotDbContext> db, EventService events, IProactiveMessenger messenger, EventCards cards, TimeProvider time, ILogger<EventPromotionNoticeJob> logger) : IJob
 {
-    public const string RegistrationIdKey = "registrationId";
+    public const string EventIdKey = "eventId";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        var id = long.Parse(context.MergedJobDataMap.GetString(RegistrationIdKey)!, CultureInfo.InvariantCulture);
+        var eventId = context.MergedJobDataMap.GetString(EventIdKey)!;
         await using var data = await db.CreateDbContextAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var claimed = await data.Set<EventRegistration>()
-            .Where(r => r.Id == id && r.State == RsvpState.Registered && r.PromotedAt != null && r.PromotionNoticeAt == null)
-            .ExecuteUpdateAsync(x => x.SetProperty(r => r.PromotionNoticeAt, now), cancellationToken);
-        if (claimed == 0) return;
-        var person = await data.Set<EventRegistration>().AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
-        var view = await events.ViewAsync(person.EventId, person.ObjectId, cancellationToken);
-        if (view is null) return;
-        try
+        var pending = await data.Set<EventRegistration>().AsNoTracking()
+            .Where(r => r.EventId == eventId && r.State == RsvpState.Registered && r.PromotedAt != null && r.PromotionNoticeAt == null)
+            .Select(r => r.Id).ToListAsync(cancellationToken);
+        foreach (var id in pending)
         {
-            if (await messenger.SendToUserAsync(person.TenantId, person.ObjectId, cards.Promotion(view, person.Locale), cancellationToken) is null)
-                logger.LogInformation("Event {EventId}: {ObjectId} got a seat but has no chat with the bot to be told", person.EventId, person.ObjectId);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning("Event {EventId}: seat notice to {ObjectId} not delivered ({Error})", person.EventId, person.ObjectId, e.GetType().Name);
+            var now = time.GetUtcNow();
+            var claimed = await data.Set<EventRegistration>()
+                .Where(r => r.Id == id && r.State == RsvpState.Registered && r.PromotedAt != null && r.PromotionNoticeAt == null)
+                .ExecuteUpdateAsync(x => x.SetProperty(r => r.PromotionNoticeAt, now), cancellationToken);
+            if (claimed == 0) continue;
+            var person = await data.Set<EventRegistration>().AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
+            if (await events.ViewAsync(eventId, person.ObjectId, cancellationToken) is not { } view) return;
+            try
+            {
+                if (await messenger.SendToUserAsync(person.TenantId, person.ObjectId, cards.Promotion(view, person.Locale), cancellationToken) is null)
+                    logger.LogInformation("Event {EventId}: {ObjectId} got a seat but has no chat with the bot to be told", eventId, person.ObjectId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Event {EventId}: seat notice to {ObjectId} not delivered ({Error})", eventId, person.ObjectId, e.GetType().Name);
+            }
         }
     }
 }

@@ -28,18 +28,22 @@ public sealed record AttendeeRow(string ObjectId, string? Name, string State, Da
 /// people clicking the last seat get one seat and one waitlist place. RSVPs are idempotent (a second Register changes nothing).
 /// </summary>
 public sealed class EventService(
-    IDbContextFactory<TeamsBotDbContext> db, CampaignService campaigns, IDurableJobs jobs, SqliteWriteGate writeGate, IOptions<EventsOptions> options,
+    IDbContextFactory<TeamsBotDbContext> db, CampaignService campaigns, DeliveryLedger ledger, IDurableJobs jobs, SqliteWriteGate writeGate, IOptions<EventsOptions> options,
     TimeProvider time, ILogger<EventService> logger)
 {
     public const string ReferenceScheme = "event";
 
     /// <summary>Stores the event and its invite campaign (a draft, sent like any campaign) and schedules its reminders.</summary>
-    public async Task<(TrainingEvent Event, Campaign Invite)> CreateAsync(EventDefinition d, EventTimes times, CampaignCaller organizer, CancellationToken cancellationToken)
+    /// <param name="id">The event's id when the caller has one (a Teams form's id: a second submit returns the first event); new otherwise.</param>
+    public async Task<(TrainingEvent Event, Campaign Invite)> CreateAsync(EventDefinition d, EventTimes times, CampaignCaller organizer, CancellationToken cancellationToken, string? id = null)
     {
+        if (id is not null && await FindAsync(id, cancellationToken) is { CampaignId: { } existingInvite } existing
+            && await campaigns.FindAsync(existingInvite, cancellationToken) is { } invite0)
+            return (existing, invite0);
         var now = time.GetUtcNow();
         var ev = new TrainingEvent
         {
-            Id = Guid.NewGuid().ToString("N"),
+            Id = id ?? Guid.NewGuid().ToString("N"),
             Kind = d.Kind!,
             Title = d.Title!.Trim(),
             Description = d.Description!,
@@ -50,10 +54,10 @@ public sealed class EventService(
             JoinUrl = string.IsNullOrWhiteSpace(d.JoinUrl) ? null : d.JoinUrl.Trim(),
             Capacity = d.Capacity!.Value,
             RegistrationDeadline = times.RegistrationDeadline,
-            HostName = string.IsNullOrWhiteSpace(d.HostName) ? organizer.Name ?? "Your AI program coaches" : d.HostName.Trim(),
+            HostName = Cut(string.IsNullOrWhiteSpace(d.HostName) ? organizer.Name ?? "Your AI program coaches" : d.HostName.Trim(), 200)!,
             Status = EventStatus.Open,
             OrganizerObjectId = organizer.ObjectId,
-            OrganizerName = organizer.Name,
+            OrganizerName = Cut(organizer.Name, 200),
             TenantId = organizer.TenantId,
             CalendarToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
             CreatedAt = now,
@@ -122,6 +126,14 @@ public sealed class EventService(
     /// <summary>Register (a seat, or the waitlist when full) or cancel (the first waitlisted person then gets the seat); null for an unknown event.</summary>
     public async Task<RsvpView?> RsvpAsync(string eventId, Attendee who, bool register, CancellationToken cancellationToken)
     {
+        if (!register)
+        {
+            // A cancellation may give someone a seat. Their notice is scheduled before the transaction (Quartz writes on its own
+            // connection, which SQLite's write lock would hold off inside it): if this replica stops right after the commit, the
+            // notice still goes out within a minute. It sends nothing when nobody was promoted.
+            await jobs.ScheduleOnceAsync<EventPromotionNoticeJob>($"{eventId}:{Guid.NewGuid():N}", time.GetUtcNow().AddMinutes(1),
+                new Dictionary<string, string> { [EventPromotionNoticeJob.EventIdKey] = eventId }, cancellationToken);
+        }
         using var gate = await writeGate.EnterAsync(cancellationToken);
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
@@ -149,8 +161,8 @@ public sealed class EventService(
                     context.Add(mine);
                 }
                 mine.State = state;
-                mine.Name = who.Name ?? mine.Name;
-                mine.Locale = who.Locale ?? mine.Locale;
+                mine.Name = Cut(who.Name, 200) ?? mine.Name;
+                mine.Locale = who.Locale is { Length: <= 32 } locale ? locale : mine.Locale;
                 mine.RequestedAt = now;
                 mine.UpdatedAt = now;
                 outcome = state == RsvpState.Registered ? RsvpOutcome.Registered : RsvpOutcome.Waitlisted;
@@ -179,12 +191,20 @@ public sealed class EventService(
         await context.SaveChangesAsync(cancellationToken);
         var view = await ViewOfAsync(context, ev, mine, outcome, promoted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        gate?.Dispose();
         if (promoted is not null)
         {
-            // Told through a durable job: the seat is theirs even if this replica stops right now.
-            await jobs.ScheduleOnceAsync<EventPromotionNoticeJob>($"{promoted.Id}:{now.UtcTicks}", now,
-                new Dictionary<string, string> { [EventPromotionNoticeJob.RegistrationIdKey] = promoted.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, cancellationToken);
             logger.LogInformation("Event {EventId}: a cancellation gave the first waitlisted person ({ObjectId}) a seat", eventId, promoted.ObjectId);
+            try
+            {
+                // Told now; the job scheduled before the transaction is the safety net.
+                await jobs.ScheduleOnceAsync<EventPromotionNoticeJob>($"{eventId}:{Guid.NewGuid():N}", now,
+                    new Dictionary<string, string> { [EventPromotionNoticeJob.EventIdKey] = eventId }, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning("Event {EventId}: seat notice not scheduled now ({Error}); the safety job sends it", eventId, e.GetType().Name);
+            }
         }
         return view;
     }
@@ -226,23 +246,57 @@ public sealed class EventService(
     }
 
     /// <summary>
-    /// A message from the coach to everyone registered (and, if asked, the waitlist): a campaign to exactly those people,
-    /// sent (or awaiting approval) like any other, so its delivery can be followed in <c>/api/campaigns/{id}</c>.
+    /// A message from the coach to everyone registered (and, if asked, the waitlist): a campaign whose recipients are exactly
+    /// those registrations, in whatever tenant each person is, sent now (the audience is people who signed up; no approval)
+    /// and followed in <c>/api/campaigns/{id}</c>.
     /// </summary>
     public async Task<CampaignResult> MessageAttendeesAsync(TrainingEvent ev, string title, string body, bool includeWaitlist, CampaignCaller caller, CancellationToken cancellationToken)
     {
         await using var context = await db.CreateDbContextAsync(cancellationToken);
-        var people = await context.Set<EventRegistration>().AsNoTracking()
-            .Where(r => r.EventId == ev.Id && (r.State == RsvpState.Registered || includeWaitlist && r.State == RsvpState.Waitlisted))
-            .Select(r => r.ObjectId).ToListAsync(cancellationToken);
-        if (people.Count == 0) return new CampaignResult(false, 422, "Nobody is registered yet.");
+        var people = await Registrants(context, ev.Id, includeWaitlist).CountAsync(cancellationToken);
+        if (people == 0) return new CampaignResult(false, 422, "Nobody is registered yet.");
         var campaign = await campaigns.CreateAsync(new CampaignDefinition
         {
             Kind = CampaignKinds.Announcement,
             Title = title,
             Body = body,
-            Audience = new CampaignAudience { Type = "users", Users = people, TenantId = ev.TenantId },
-        }, caller, cancellationToken);
-        return await campaigns.RequestSendAsync(campaign.Id, caller, cancellationToken);
+            Audience = new CampaignAudience { Type = "users", Users = [] },
+        }, caller, cancellationToken, $"{AttendeeMessageContent.Scheme_}:{ev.Id}{(includeWaitlist ? "/waitlist" : "")}");
+        await campaigns.StartPlannedAsync(campaign.Id, people, cancellationToken);
+        return CampaignResult.Done((await campaigns.FindAsync(campaign.Id, cancellationToken))!);
     }
+
+    private static IQueryable<EventRegistration> Registrants(TeamsBotDbContext context, string eventId, bool includeWaitlist) =>
+        context.Set<EventRegistration>().AsNoTracking()
+            .Where(r => r.EventId == eventId && (r.State == RsvpState.Registered || includeWaitlist && r.State == RsvpState.Waitlisted));
+
+    /// <summary>The people a message to an event's registrants goes to.</summary>
+    public async IAsyncEnumerable<(string ObjectId, string TenantId)> RegistrantsAsync(string eventId, bool includeWaitlist,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        await foreach (var r in Registrants(context, eventId, includeWaitlist).OrderBy(r => r.Id).Select(r => new { r.ObjectId, r.TenantId })
+                           .AsAsyncEnumerable().WithCancellation(cancellationToken))
+            yield return (r.ObjectId, r.TenantId);
+    }
+
+    /// <summary>
+    /// Upcoming events a person may see: those they were invited to (their invite's campaign reached them) or answered, in
+    /// whatever tenant the organiser is (agencies may have their own tenants); coaches see every upcoming event.
+    /// </summary>
+    public async Task<IReadOnlyList<TrainingEvent>> UpcomingForAsync(string objectId, bool coach, int take, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var upcoming = await context.Set<TrainingEvent>().AsNoTracking().Where(e => e.EndsAt > now)
+            .OrderBy(e => e.StartsAt).Take(200).ToListAsync(cancellationToken);
+        if (coach) return upcoming.Take(take).ToList();
+        var ids = upcoming.Select(e => e.Id).ToList();
+        var answered = (await context.Set<EventRegistration>().AsNoTracking().Where(r => r.ObjectId == objectId && ids.Contains(r.EventId))
+            .Select(r => r.EventId).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var invited = await ledger.CampaignsReachingAsync(objectId, [.. upcoming.Where(e => e.CampaignId != null).Select(e => e.CampaignId!)], cancellationToken);
+        return upcoming.Where(e => answered.Contains(e.Id) || e.CampaignId is { } c && invited.Contains(c)).Take(take).ToList();
+    }
+
+    private static string? Cut(string? text, int max) => text is { Length: > 0 } && text.Length > max ? text[..max] : text;
 }

@@ -86,8 +86,10 @@ public static class EventsApi
         if (body!.ObjectIds.Count is 0 or > 10_000 || body.ObjectIds.Any(string.IsNullOrWhiteSpace))
             return ApiRoutes.Invalid([("objectIds", "List 1 to 10000 Entra object ids of registered people.")]);
         if (await events.FindAsync(id, cancellationToken) is null) return NotFound();
-        var marked = await events.MarkAttendanceAsync(id, body.ObjectIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList(), body.Attended, cancellationToken);
-        return Results.Json(new { marked, notRegistered = body.ObjectIds.Count - marked }, ApiRoutes.Json);
+        // Entra object ids are GUIDs: compared in their lower-case form, as Teams and Graph send them.
+        var ids = body.ObjectIds.Select(i => i.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var marked = await events.MarkAttendanceAsync(id, ids, body.Attended, cancellationToken);
+        return Results.Json(new { marked, notRegistered = ids.Count - marked }, ApiRoutes.Json);
     }
 
     private static async Task<IResult> MessageAsync(string id, HttpContext http, EventService events, CancellationToken cancellationToken)

@@ -25,6 +25,7 @@ public static class EventsExtensions
         services.AddSingleton<EventService>();
         services.AddSingleton<EventCards>();
         services.AddSingleton<ICampaignContent>(sp => sp.GetRequiredService<EventCards>());
+        services.AddSingleton<ICampaignContent, AttendeeMessageContent>();
         services.AddOneTimeJob<EventReminderJob>();
         services.AddOneTimeJob<EventPromotionNoticeJob>();
         services.AddBotRoutes(routes => routes

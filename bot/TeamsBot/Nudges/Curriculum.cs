@@ -79,12 +79,13 @@ public static class CurriculumLoader
     {
         var problems = new List<string>();
         if (c is null) return ["The file is empty."];
-        if (string.IsNullOrWhiteSpace(c.Id) || c.Id.Length > 40) problems.Add("id: 1-40 characters.");
+        // Ids go into campaign references (nudge:{id}/{lesson}, at most 100 characters): short, and without '/'.
+        if (string.IsNullOrWhiteSpace(c.Id) || c.Id.Length > 30 || c.Id.Contains('/')) problems.Add("id: 1-30 characters, no '/'.");
         if (c.Lessons.Count == 0) problems.Add("lessons: at least one.");
         foreach (var (lesson, i) in c.Lessons.Select((l, i) => (l, i)))
         {
             var at = $"lessons[{i}]";
-            if (string.IsNullOrWhiteSpace(lesson.Id) || lesson.Id.Length > 60) problems.Add($"{at}.id: 1-60 characters.");
+            if (string.IsNullOrWhiteSpace(lesson.Id) || lesson.Id.Length > 60 || lesson.Id.Contains('/')) problems.Add($"{at}.id: 1-60 characters, no '/'.");
             if (string.IsNullOrWhiteSpace(lesson.Title) || lesson.Title.Length > 200) problems.Add($"{at}.title: 1-200 characters.");
             if (string.IsNullOrWhiteSpace(lesson.Body) || lesson.Body.Length > 2000) problems.Add($"{at}.body: 1-2000 characters.");
             if (string.IsNullOrWhiteSpace(lesson.TryIt) || lesson.TryIt.Length > 500) problems.Add($"{at}.tryIt: 1-500 characters.");

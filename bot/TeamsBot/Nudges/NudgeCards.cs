@@ -10,11 +10,13 @@ public sealed class NudgeCards(CardLibrary cards, CurriculumSource curriculum, N
 {
     public string Scheme => NudgeService.ReferenceScheme;
 
-    public Task<Activity> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken)
+    public Task<Activity?> RecipientMessageAsync(Campaign campaign, string id, CancellationToken cancellationToken)
     {
         var (programId, lessonId) = Split(id);
-        var card = Lesson(programId, lessonId, NudgeCardState.Active, null, null) ?? throw new InvalidOperationException($"Lesson {id} is not in the curriculum.");
-        return Task.FromResult(Activity.Message() with { Attachments = [Attachment.AdaptiveCard(cards.Bind(card))], Summary = $"Tip: {card.LessonTitle.Value}" });
+        // A lesson edited out of the curriculum while its campaign sends still goes out, as the campaign stored it.
+        var card = Lesson(programId, lessonId, NudgeCardState.Active, null, null)
+            ?? new TrainingNudgeCardData(lessonId, programId, curriculum.Planner.Curriculum.Name, 1, 1, campaign.Title, campaign.Body, campaign.Title, 5);
+        return Task.FromResult<Activity?>(Activity.Message() with { Attachments = [Attachment.AdaptiveCard(cards.Bind(card))], Summary = $"Tip: {card.LessonTitle.Value}" });
     }
 
     public IAsyncEnumerable<DirectoryUser> PlannedRecipients(Campaign campaign, string id, CancellationToken cancellationToken) =>

@@ -149,8 +149,9 @@ public sealed class NudgeService(
             var ids = page.Select(p => p.ObjectId).ToList();
             var preferences = await context.Set<NudgePreference>().AsNoTracking().Where(p => ids.Contains(p.ObjectId)).ToDictionaryAsync(p => p.ObjectId, cancellationToken);
             var past = (await context.Set<NudgeDelivery>().AsNoTracking().Where(d => ids.Contains(d.ObjectId))
-                    .Select(d => new { d.ObjectId, d.Kind, d.ItemId, d.PlannedAt, d.CompletedAt }).ToListAsync(cancellationToken))
-                .ToLookup(d => d.ObjectId, d => new PastNudge(d.Kind, d.ItemId, d.PlannedAt, d.CompletedAt));
+                    .Select(d => new { d.ObjectId, d.Kind, d.ProgramId, d.ItemId, d.PlannedAt, d.CompletedAt }).ToListAsync(cancellationToken))
+                // Lessons of another program (the curriculum's id changed) count for the cap but never stand for a lesson of this one.
+                .ToLookup(d => d.ObjectId, d => new PastNudge(d.Kind, d.ProgramId == planner.Curriculum.Id ? d.ItemId : $"{d.ProgramId}/{d.ItemId}", d.PlannedAt, d.CompletedAt));
             foreach (var person in page)
             {
                 people++;

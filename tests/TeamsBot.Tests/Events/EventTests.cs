@@ -19,7 +19,7 @@ public sealed class EventTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _h = await BroadcastHarness.StartAsync(gsaUsers: 12);
+        _h = await BroadcastHarness.StartAsync(gsaUsers: 12, nasaUsers: 2);
         _bot = await BotApp.StartAsync(Settings());
     }
 
@@ -117,19 +117,22 @@ public sealed class EventTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_coach_messages_the_registered_people_only()
+    public async Task A_coach_messages_the_registered_people_only_in_whatever_tenant_they_are()
     {
-        var ev = await CreateAsync(_bot.Http, _h.CoachToken(), Body(capacity: 1, InUtc(TimeSpan.FromDays(2))));
+        var ev = await CreateAsync(_bot.Http, _h.CoachToken(), Body(capacity: 2, InUtc(TimeSpan.FromDays(2))));
         var eventId = ev.GetProperty("id").GetString()!;
         await RsvpAsync("rsvp.register", eventId, 6);
+        // Someone of another agency's own tenant (NASA) registers too.
+        Assert.Contains(Registered, await CardOfAsync(await _bot.SendAsync(Click(_h.Connector.ServiceUrl, "rsvp.register", eventId, NasaUserId(1), TenantB))));
         await RsvpAsync("rsvp.register", eventId, 7); // waitlisted
         var response = await CallAsync(_bot.Http, HttpMethod.Post, $"/api/events/{eventId}/message", _h.CoachToken(),
             new { title = "Room change", body = "We moved to **room 1200**." });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var campaignId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("campaignId").GetString()!;
-        await _h.WaitForStatusAsync(_bot.Http, campaignId, "completed");
-        var message = Assert.Single(_h.Connector.Deliveries, d => d.Body.Contains("Room change", StringComparison.Ordinal));
-        Assert.True(message.MemberId == UserId(6) || message.ConversationId == ChatOf(UserId(6)), $"{message.MemberId} {message.ConversationId}");
+        var done = await _h.WaitForStatusAsync(_bot.Http, campaignId, "completed");
+        Assert.Equal(2, Count(done, "sent"));
+        var messages = _h.Connector.Deliveries.Where(d => d.Body.Contains("Room change", StringComparison.Ordinal)).ToList();
+        Assert.Equal(new[] { ChatOf(NasaUserId(1)), ChatOf(UserId(6)) }.Order(), messages.Select(m => m.ConversationId).Order());
     }
 
     [Fact]
@@ -289,6 +292,7 @@ public sealed class EventTests : IAsyncLifetime
         {
             kind = "hackathon", title, description = "Two days of prototypes.", date = day, startTime = "10:00", endTime = "16:00", deadlineDate = "",
             location = "GSA HQ", joinUrl = "", capacity, audienceType = "users", agencies = "", users = "user1@gsa.gov\nuser2@gsa.gov",
+            formId = System.Text.RegularExpressions.Regex.Match(composer.Body, "\"formId\":\"([0-9a-f]{32})\"").Groups[1].Value,
         };
         Activity Create(object form) => Person(TestActivities.Invoke(_h.Connector.ServiceUrl, "adaptiveCard/action",
             new { action = new { type = "Action.Execute", verb = "event.create", data = form }, trigger = "manual" }, conversationId: "a:coach"), CoachId, TenantA)
@@ -302,6 +306,7 @@ public sealed class EventTests : IAsyncLifetime
 
         var confirm = await CardOfAsync(await _bot.SendAsync(Create(Form("40", "Hackathon: forms"))));
         Assert.Contains("broadcast.confirm", confirm);
+        Assert.Contains("Send to 2 people", await CardOfAsync(await _bot.SendAsync(Create(Form("40", "Hackathon: forms"))))); // a double submit: the same event
         Assert.Contains("Send to 2 people", confirm);
         var ev = (await (await CallAsync(_bot.Http, HttpMethod.Get, "/api/events", _h.CoachToken())).Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().Single();
         var expectedStart = TimeZoneInfo.ConvertTimeToUtc(DateTime.Parse(day + "T10:00:00", System.Globalization.CultureInfo.InvariantCulture),
@@ -328,7 +333,13 @@ public sealed class EventTests : IAsyncLifetime
         var reply = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == ChatOf(UserId(8))))).Last(x => x.IsSend);
         Assert.Contains("Deep research clinic", reply.VisibleText);
         Assert.Contains("you are registered", reply.VisibleText);
-        Assert.DoesNotContain("attendees.csv", reply.VisibleText); // coach details stay with coaches
+        Assert.DoesNotContain("Coaches:", reply.VisibleText); // coach details stay with coaches
+
+        // Someone neither invited nor registered does not see it.
+        await _bot.SendAsync(Person(TestActivities.Message(_h.Connector.ServiceUrl, "events", conversationId: ChatOf(UserId(11))), UserId(11), TenantA));
+        var other = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == ChatOf(UserId(11))))).Last(x => x.IsSend && x.ConversationId == ChatOf(UserId(11)));
+        Assert.DoesNotContain("Deep research clinic", other.VisibleText);
+        Assert.Contains("No workshops or hackathons", other.VisibleText);
     }
 
     [Fact]
