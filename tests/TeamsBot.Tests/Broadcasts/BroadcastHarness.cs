@@ -63,6 +63,18 @@ public sealed class BroadcastHarness : IAsyncDisposable
         ["Connector:BaseDelay"] = "00:00:00.2",
     };
 
+    /// <summary>Environment variables for a replica process on <paramref name="postgres"/>, joining the job cluster quickly.</summary>
+    public Dictionary<string, string> ReplicaEnvironment(TestPostgres postgres, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var environment = Settings().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
+        environment["Storage__Provider"] = "Postgres";
+        environment["ConnectionStrings__TeamsBot"] = postgres.ConnectionString;
+        environment["Jobs__IdleWaitTime"] = "00:00:01";
+        environment["Jobs__ClusterCheckinInterval"] = "00:00:02";
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        return environment;
+    }
+
     public string CoachToken(string objectId = CoachId) => Entra.CreateToken(new EntraTokenSpec { Roles = [Roles.Coach], ObjectId = objectId });
 
     public static object Body(object audience, bool acknowledge = false, string title = "Deep Research is here") => new

@@ -16,12 +16,8 @@ public sealed class EventReplicaTests
         await using var postgres = TestPostgres.TryCreate("events_pair");
         if (postgres is null) return; // local run without a server (CI fails instead)
         await using var h = await BroadcastHarness.StartAsync(gsaUsers: 6);
-        var environment = h.Settings().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
-        environment["Storage__Provider"] = "Postgres";
-        environment["ConnectionStrings__TeamsBot"] = postgres.ConnectionString;
-        environment["Jobs__IdleWaitTime"] = "00:00:01";
-        environment["Jobs__ClusterCheckinInterval"] = "00:00:02";
-        environment["Events__SecondReminder"] = "00:59:48"; // due 12 s after an event starting in an hour is created
+        // The reminder falls due 12 s after an event starting in an hour is created.
+        var environment = h.ReplicaEnvironment(postgres, new Dictionary<string, string> { ["Events:SecondReminder"] = "00:59:48" });
         var starting = new[] { RunningBot.StartAsync(environment), RunningBot.StartAsync(environment) };
         await using var a = await starting[0];
         await using var b = await starting[1];

@@ -21,16 +21,7 @@ public sealed class NudgeReplicaTests
         await using var postgres = TestPostgres.TryCreate("nudges_pair");
         if (postgres is null) return; // local run without a server (CI fails instead)
         await using var h = await BroadcastHarness.StartAsync(gsaUsers: 8);
-        var environment = h.Settings().Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
-        environment["Storage__Provider"] = "Postgres";
-        environment["ConnectionStrings__TeamsBot"] = postgres.ConnectionString;
-        environment["Jobs__IdleWaitTime"] = "00:00:01";
-        environment["Jobs__ClusterCheckinInterval"] = "00:00:02";
-        environment["Nudges__WorkingDays"] = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday";
-        environment["Nudges__WorkingHoursStart"] = "00:00";
-        environment["Nudges__WorkingHoursEnd"] = "23:59:59";
-        environment["Nudges__QuietHours"] = "";
-        environment["Nudges__DefaultTimeZone"] = "UTC";
+        var environment = h.ReplicaEnvironment(postgres, NudgeTests.AnyTime);
         var starting = new[] { RunningBot.StartAsync(environment), RunningBot.StartAsync(environment) };
         await using var a = await starting[0];
         await using var b = await starting[1];

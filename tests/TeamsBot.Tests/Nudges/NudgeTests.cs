@@ -23,16 +23,21 @@ public sealed class NudgeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
     {
         _h = await BroadcastHarness.StartAsync(gsaUsers: People);
         var settings = _h.Settings();
-        // Any day, any hour: this test is about the flow; the planner tests cover days, hours and time zones.
-        settings["Nudges:WorkingDays"] = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday";
-        settings["Nudges:WorkingHoursStart"] = "00:00";
-        settings["Nudges:WorkingHoursEnd"] = "23:59:59";
-        settings["Nudges:QuietHours"] = "";
-        settings["Nudges:DefaultTimeZone"] = "UTC";
+        foreach (var (key, value) in AnyTime) settings[key] = value;
         settings["Nudges:MinGroupSize"] = "5";
         settings["Nudges:PlanInterval"] = "01:00:00";
         _bot = await BotApp.StartAsync(settings);
     }
+
+    /// <summary>Any day, any hour: these tests are about the flow; the planner tests cover days, hours and time zones.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> AnyTime = new Dictionary<string, string>
+    {
+        ["Nudges:WorkingDays"] = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
+        ["Nudges:WorkingHoursStart"] = "00:00",
+        ["Nudges:WorkingHoursEnd"] = "23:59:59",
+        ["Nudges:QuietHours"] = "",
+        ["Nudges:DefaultTimeZone"] = "UTC",
+    };
 
     public async Task DisposeAsync()
     {
