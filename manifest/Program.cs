@@ -1,0 +1,1 @@
+return await TeamsBot.Manifest.ManifestPacker.RunAsync(args, Console.Out, Console.Error);
