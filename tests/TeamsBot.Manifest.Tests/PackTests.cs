@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using TeamsBot.Testing;
 
 namespace TeamsBot.Manifest.Tests;
 
@@ -131,23 +131,7 @@ public sealed class PackTests : IDisposable
     }
 
     /// <summary>Microsoft's @microsoft/app-manifest (npm, tests/e2e/manifest/validate.js), offline, with its bundled schema.</summary>
-    private static IReadOnlyList<string> ValidateWithMicrosoftsTool(string manifestJson)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TeamsBot.sln"))) dir = dir.Parent;
-        var e2e = Path.Combine(dir!.FullName, "tests", "e2e");
-        Assert.True(Directory.Exists(Path.Combine(e2e, "node_modules", "@microsoft", "app-manifest")), "Run: cd tests/e2e && npm ci");
-        var psi = new ProcessStartInfo("node", Path.Combine(e2e, "manifest", "validate.js"))
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = e2e,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(manifestJson);
-        process.StandardInput.Close();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "validate.js did not finish");
-        Assert.True(process.ExitCode == 0, stderr.Result);
-        return JsonDocument.Parse(stdout.Result).RootElement.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
-    }
+    private static IReadOnlyList<string> ValidateWithMicrosoftsTool(string manifestJson) =>
+        JsonDocument.Parse(NodeScript.Run("manifest/validate.js", "@microsoft/app-manifest", manifestJson)).RootElement
+            .GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
 }

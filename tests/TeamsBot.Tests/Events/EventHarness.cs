@@ -1,5 +1,3 @@
-using Process = System.Diagnostics.Process;
-using ProcessStartInfo = System.Diagnostics.ProcessStartInfo;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
@@ -77,28 +75,5 @@ internal static class EventHarness
     public static string SeatsLeft(int left, int capacity) => $"{left} of {capacity} left";
 
     /// <summary>Parses an .ics file with Mozilla's ical.js (tests/e2e/ics/parse.js): a parser independent of the bot's.</summary>
-    public static JsonElement ParseWithIcalJs(string ics)
-    {
-        var e2e = Path.Combine(RepoRoot(), "tests", "e2e");
-        Assert.True(Directory.Exists(Path.Combine(e2e, "node_modules", "ical.js")), "Run: cd tests/e2e && npm ci");
-        var psi = new ProcessStartInfo("node", Path.Combine(e2e, "ics", "parse.js"))
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = e2e,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(ics);
-        process.StandardInput.Close();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "parse.js did not finish");
-        Assert.True(process.ExitCode == 0, $"ical.js refused the file: {stderr.Result}\n{ics}");
-        return JsonDocument.Parse(stdout.Result).RootElement.Clone();
-    }
-
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TeamsBot.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("TeamsBot.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static JsonElement ParseWithIcalJs(string ics) => JsonDocument.Parse(NodeScript.Run("ics/parse.js", "ical.js", ics)).RootElement.Clone();
 }
