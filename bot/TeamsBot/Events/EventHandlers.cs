@@ -20,7 +20,7 @@ internal sealed class RsvpHandler(EventService events, EventCards cards) : ICard
     public async Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<RsvpData> action, CancellationToken cancellationToken)
     {
         var a = context.Activity;
-        if (a.From?.AadObjectId is not { Length: > 0 } objectId || a.TenantId is not { Length: > 0 } tenantId)
+        if (UserKey.Of(a) is not { AadObjectId: var objectId, TenantId: var tenantId })
             return AdaptiveCardInvokeResponse.Message("Teams did not say who you are, so nothing was recorded.");
         if (action.Data.EventId is not { Length: > 0 and <= 32 } eventId) return AdaptiveCardInvokeResponse.Message("This invitation is no longer valid.");
         RsvpView? view;
@@ -29,7 +29,7 @@ internal sealed class RsvpHandler(EventService events, EventCards cards) : ICard
         else
         {
             var register = string.Equals(action.Verb, CardVerbs.RsvpRegister, StringComparison.OrdinalIgnoreCase);
-            view = await events.RsvpAsync(eventId, new Attendee(objectId, tenantId, a.From.Name, a.Locale), register, cancellationToken);
+            view = await events.RsvpAsync(eventId, new Attendee(objectId, tenantId, a.From?.Name, a.Locale), register, cancellationToken);
         }
         if (view is null) return AdaptiveCardInvokeResponse.Message("This event no longer exists.");
         if (view.Outcome == RsvpOutcome.EventCancelled) return AdaptiveCardInvokeResponse.Message($"“{view.Event.Title}” was cancelled by its organiser.");

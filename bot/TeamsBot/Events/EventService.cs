@@ -13,10 +13,13 @@ public sealed record Attendee(string ObjectId, string TenantId, string? Name = n
 public enum RsvpOutcome { Registered, Waitlisted, Cancelled, Unchanged, Closed, EventCancelled }
 
 /// <summary>One person's view of an event after an RSVP: their state, seats left, their waitlist position.</summary>
-public sealed record RsvpView(TrainingEvent Event, string? State, int SeatsLeft, int WaitlistPosition, RsvpOutcome Outcome, EventRegistration? Promoted = null)
+public sealed record RsvpView(TrainingEvent Event, string? State, int SeatsLeft, int WaitlistPosition, RsvpOutcome Outcome)
 {
-    public bool RegistrationOpen(DateTimeOffset now) => Event.Status == EventStatus.Open && now < Event.StartsAt
-        && (Event.RegistrationDeadline is not { } deadline || now < deadline);
+    public bool RegistrationOpen(DateTimeOffset now) => IsOpen(Event, now);
+
+    /// <summary>Open, not started, and before its registration deadline.</summary>
+    public static bool IsOpen(TrainingEvent ev, DateTimeOffset now) =>
+        ev.Status == EventStatus.Open && now < ev.StartsAt && (ev.RegistrationDeadline is not { } deadline || now < deadline);
 }
 
 /// <summary>One answer to an event; <see cref="Position"/> is the waitlist place (0 for others).</summary>
@@ -120,7 +123,7 @@ public sealed class EventService(
         if (ev is null) return null;
         var mine = objectId is null ? null
             : await context.Set<EventRegistration>().AsNoTracking().FirstOrDefaultAsync(r => r.EventId == eventId && r.ObjectId == objectId, cancellationToken);
-        return await ViewOfAsync(context, ev, mine, RsvpOutcome.Unchanged, null, cancellationToken);
+        return await ViewOfAsync(context, ev, mine, RsvpOutcome.Unchanged, cancellationToken);
     }
 
     /// <summary>Register (a seat, or the waitlist when full) or cancel (the first waitlisted person then gets the seat); null for an unknown event.</summary>
@@ -150,7 +153,7 @@ public sealed class EventService(
         else if (register)
         {
             if (mine is { State: RsvpState.Registered or RsvpState.Waitlisted }) outcome = RsvpOutcome.Unchanged;
-            else if (!new RsvpView(ev, null, 0, 0, RsvpOutcome.Unchanged).RegistrationOpen(now)) outcome = RsvpOutcome.Closed;
+            else if (!RsvpView.IsOpen(ev, now)) outcome = RsvpOutcome.Closed;
             else
             {
                 var taken = await context.Set<EventRegistration>().CountAsync(r => r.EventId == eventId && r.State == RsvpState.Registered, cancellationToken);
@@ -189,7 +192,7 @@ public sealed class EventService(
             }
         }
         await context.SaveChangesAsync(cancellationToken);
-        var view = await ViewOfAsync(context, ev, mine, outcome, promoted, cancellationToken);
+        var view = await ViewOfAsync(context, ev, mine, outcome, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         gate?.Dispose();
         if (promoted is not null)
@@ -209,7 +212,7 @@ public sealed class EventService(
         return view;
     }
 
-    private static async Task<RsvpView> ViewOfAsync(TeamsBotDbContext context, TrainingEvent ev, EventRegistration? mine, RsvpOutcome outcome, EventRegistration? promoted, CancellationToken cancellationToken)
+    private static async Task<RsvpView> ViewOfAsync(TeamsBotDbContext context, TrainingEvent ev, EventRegistration? mine, RsvpOutcome outcome, CancellationToken cancellationToken)
     {
         var registrations = context.Set<EventRegistration>().AsNoTracking().Where(r => r.EventId == ev.Id);
         var taken = await registrations.CountAsync(r => r.State == RsvpState.Registered, cancellationToken);
@@ -220,7 +223,7 @@ public sealed class EventService(
             var id = mine.Id;
             position = 1 + await registrations.CountAsync(r => r.State == RsvpState.Waitlisted && (r.RequestedAt < at || r.RequestedAt == at && r.Id < id), cancellationToken);
         }
-        return new RsvpView(ev, mine?.State, Math.Max(0, ev.Capacity - taken), position, outcome, promoted);
+        return new RsvpView(ev, mine?.State, Math.Max(0, ev.Capacity - taken), position, outcome);
     }
 
     /// <summary>Everyone who answered, registered first then the waitlist in order, then cancellations.</summary>

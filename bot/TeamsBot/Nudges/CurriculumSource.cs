@@ -12,11 +12,18 @@ public sealed class CurriculumSource
     private readonly NudgesOptions _options;
     private readonly ILogger<CurriculumSource> _logger;
     private readonly Lock _gate = new();
+    private readonly TimeProvider _time;
     private NudgePlanner _planner;
     private DateTime _loadedWriteTime;
+    private long _checkedAt;
 
-    public CurriculumSource(IOptions<NudgesOptions> options, IHostEnvironment environment, ILogger<CurriculumSource> logger)
+    /// <summary>How often the file's time stamp is looked at (every message reads the planner).</summary>
+    private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(5);
+
+    public CurriculumSource(IOptions<NudgesOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<CurriculumSource> logger)
     {
+        _time = time;
+        _checkedAt = time.GetTimestamp();
         _options = options.Value;
         _logger = logger;
         _path = PathOf(_options, environment);
@@ -32,6 +39,8 @@ public sealed class CurriculumSource
     {
         get
         {
+            if (_time.GetElapsedTime(Interlocked.Read(ref _checkedAt)) < CheckEvery) return _planner;
+            Interlocked.Exchange(ref _checkedAt, _time.GetTimestamp());
             var written = File.Exists(_path) ? File.GetLastWriteTimeUtc(_path) : _loadedWriteTime;
             if (written == _loadedWriteTime) return _planner;
             lock (_gate)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Quartz;
+using TeamsBot.Agencies;
 using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
@@ -15,7 +16,7 @@ internal sealed class NudgeActionHandler(NudgeService nudges, NudgeCards cards) 
     public async Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<NudgeActionData> action, CancellationToken cancellationToken)
     {
         var a = context.Activity;
-        if (a.From?.AadObjectId is not { Length: > 0 } objectId || a.TenantId is not { Length: > 0 } tenantId)
+        if (UserKey.Of(a) is not { AadObjectId: var objectId, TenantId: var tenantId })
             return AdaptiveCardInvokeResponse.Message("Teams did not say who you are, so nothing was changed.");
         TrainingNudgeCardData? card;
         if (string.Equals(action.Verb, CardVerbs.NudgeSnooze, StringComparison.OrdinalIgnoreCase))
@@ -41,8 +42,7 @@ internal sealed class NudgesCommandHandler(NudgeService nudges) : ITurnHandler
 
     public async Task HandleAsync(ITurnContext context, CancellationToken cancellationToken)
     {
-        var a = context.Activity;
-        if (a.From?.AadObjectId is not { Length: > 0 } objectId || a.TenantId is not { Length: > 0 } tenantId)
+        if (UserKey.Of(context.Activity) is not { AadObjectId: var objectId, TenantId: var tenantId })
         {
             await context.SendActivityAsync(Activity.Message("Teams did not say who you are, so I cannot show your settings."), cancellationToken);
             return;
@@ -87,18 +87,15 @@ internal sealed class NudgeActivityMiddleware(NudgeService nudges, CurriculumSou
 {
     public async Task OnTurnAsync(ITurnContext context, Func<Task> next, CancellationToken cancellationToken)
     {
-        var a = context.Activity;
-        if (a.IsType(ActivityTypes.Message) && a.From?.AadObjectId is { Length: > 0 } objectId && a.TenantId is { Length: > 0 } tenantId && context.Text is { Length: > 0 } text)
+        if (context.Activity.IsType(ActivityTypes.Message) && UserKey.Of(context.Activity) is { AadObjectId: var objectId, TenantId: var tenantId } && context.Text is { Length: > 0 } text)
         {
             try
             {
-                var program = curriculum.Planner.Curriculum;
-                var normalized = Normalize(text);
-                if (program.Lessons.FirstOrDefault(l => Normalize(l.TryIt) == normalized) is { } lesson)
-                    await nudges.CompleteAsync(objectId, program.Id, lesson.Id, cancellationToken);
-                var first = normalized.Split(' ', 2)[0];
-                if (program.Lessons.Any(l => string.Equals(l.When?.NeverTried, first, StringComparison.OrdinalIgnoreCase)))
-                    await nudges.RecordFeatureAsync(tenantId, objectId, first, cancellationToken);
+                var planner = curriculum.Planner;
+                if (planner.LessonAsked(text) is { } lesson)
+                    await nudges.CompleteAsync(objectId, planner.Curriculum.Id, lesson.Id, cancellationToken);
+                if (planner.FeatureUsed(text) is { } feature)
+                    await nudges.RecordFeatureAsync(tenantId, objectId, feature, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -107,8 +104,6 @@ internal sealed class NudgeActivityMiddleware(NudgeService nudges, CurriculumSou
         }
         await next();
     }
-
-    private static string Normalize(string text) => string.Join(' ', text.Trim().TrimEnd('.', '?', '!').ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }
 
 /// <summary>The recurring planning run (one replica at a time).</summary>

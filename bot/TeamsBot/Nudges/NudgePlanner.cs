@@ -48,6 +48,8 @@ public sealed class NudgePlanner
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TimeZoneInfo?> _zones = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lesson[] _sequence;
     private readonly Lesson[] _targeted;
+    private readonly Dictionary<string, Lesson> _byQuestion;
+    private readonly HashSet<string> _featureWords;
 
     public NudgePlanner(Curriculum curriculum, NudgesOptions options)
     {
@@ -58,7 +60,22 @@ public sealed class NudgePlanner
         _quiet = [.. options.QuietRanges()];
         _sequence = [.. curriculum.Lessons.Where(l => l.When is null)];
         _targeted = [.. curriculum.Lessons.Where(l => l.When is not null)];
+        _byQuestion = curriculum.Lessons.GroupBy(l => Normalize(l.TryIt)).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _featureWords = [.. curriculum.Lessons.Select(l => l.When?.NeverTried).OfType<string>().Where(w => w.Length > 0).Select(w => w.ToLowerInvariant())];
     }
+
+    /// <summary>The lesson whose <b>Try it</b> question this message is (case, spacing and final punctuation aside), if any.</summary>
+    public Lesson? LessonAsked(string message) => _byQuestion.GetValueOrDefault(Normalize(message));
+
+    /// <summary>The feature a message uses, when it starts with a command word a lesson's <c>neverTried</c> names (e.g. <c>research</c>).</summary>
+    public string? FeatureUsed(string message)
+    {
+        var first = message.TrimStart().Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.ToLowerInvariant();
+        return first is not null && _featureWords.Contains(first) ? first : null;
+    }
+
+    private static string Normalize(string text) =>
+        string.Join(' ', text.Trim().TrimEnd('.', '?', '!').ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     public Curriculum Curriculum => _curriculum;
 

@@ -43,12 +43,20 @@ public sealed class NudgeService(
     public async Task ResumeAsync(string tenantId, string objectId, CancellationToken cancellationToken) =>
         await UpdateAsync(tenantId, objectId, p => { p.StoppedAt = null; p.SnoozedUntil = null; }, cancellationToken);
 
-    public async Task RecordFeatureAsync(string tenantId, string objectId, string feature, CancellationToken cancellationToken) =>
+    public async Task RecordFeatureAsync(string tenantId, string objectId, string feature, CancellationToken cancellationToken)
+    {
+        await using (var context = await db.CreateDbContextAsync(cancellationToken))
+        {
+            // Already known (every later use of the feature): a read, no write.
+            var known = await context.Set<NudgePreference>().AsNoTracking().Where(p => p.ObjectId == objectId).Select(p => p.Features).FirstOrDefaultAsync(cancellationToken);
+            if (known is not null && known.Split(' ').Contains(feature, StringComparer.OrdinalIgnoreCase)) return;
+        }
         await UpdateAsync(tenantId, objectId, p =>
         {
             var features = p.Features.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
             if (features.Add(feature)) p.Features = string.Join(' ', features.Order(StringComparer.Ordinal));
         }, cancellationToken);
+    }
 
     private async Task UpdateAsync(string tenantId, string objectId, Action<NudgePreference> change, CancellationToken cancellationToken)
     {

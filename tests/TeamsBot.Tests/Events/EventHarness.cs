@@ -69,6 +69,9 @@ internal static class EventHarness
         _ => "",
     };
 
+    /// <summary>A reminder card sent to someone.</summary>
+    public static bool IsReminder(ConnectorRequest r) => r.IsSend && r.Body.Contains("Reminder", StringComparison.Ordinal) && r.Body.Contains("Starting in", StringComparison.Ordinal);
+
     public const string Registered = "You're registered";
     public const string Cancelled = "You cancelled your registration";
     public static string Waitlisted(int position) => $"on the waitlist (position {position})";

@@ -41,6 +41,4 @@ public sealed class EventReplicaTests
         var ran = new[] { a, b }.Count(bot => bot.Output.Any(l => l.Contains($"Event {eventId}: second reminder sent to 3 people", StringComparison.Ordinal)));
         Assert.Equal(1, ran);
     }
-
-    private static bool IsReminder(ConnectorRequest r) => r.IsSend && r.Body.Contains("Starting in", StringComparison.Ordinal);
 }

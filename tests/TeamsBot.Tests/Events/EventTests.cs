@@ -42,6 +42,13 @@ public sealed class EventTests : IAsyncLifetime
 
     private async Task<string> RsvpAsync(string verb, string eventId, int user, BotApp? bot = null) => await CardOfAsync(await ClickAsync(bot ?? _bot, verb, eventId, user));
 
+    /// <summary>CoachId coaches gsa (the directory role Teams commands check).</summary>
+    private async Task MakeCoachAsync()
+    {
+        var registry = _bot.Services.GetRequiredService<TeamsBot.Agencies.IAgencyRegistry>();
+        await registry.UpsertAsync((await registry.FindAsync("gsa", default))! with { CoachUserIds = [CoachId] }, default);
+    }
+
     private static DateTime InUtc(TimeSpan fromNow) => DateTime.UtcNow.Add(fromNow);
 
     [Fact]
@@ -224,7 +231,6 @@ public sealed class EventTests : IAsyncLifetime
         Assert.Contains("can't attend", Strings(sent[0].Json));
     }
 
-    private static bool IsReminder(ConnectorRequest r) => r.IsSend && r.Body.Contains("Reminder", StringComparison.Ordinal) && r.Body.Contains("Starting in", StringComparison.Ordinal);
 
     [Fact]
     public async Task A_reminder_due_while_the_bot_was_stopped_goes_out_once_when_it_is_back()
@@ -258,8 +264,7 @@ public sealed class EventTests : IAsyncLifetime
     [Fact]
     public async Task Coaches_get_an_attendee_card_per_upcoming_event_and_employees_are_refused()
     {
-        var registry = _bot.Services.GetRequiredService<TeamsBot.Agencies.IAgencyRegistry>();
-        await registry.UpsertAsync((await registry.FindAsync("gsa", default))! with { CoachUserIds = [CoachId] }, default);
+        await MakeCoachAsync();
         var ev = await CreateAsync(_bot.Http, _h.CoachToken(), Body(capacity: 1, InUtc(TimeSpan.FromDays(5)), title: "Hackathon: forms"));
         await RsvpAsync("rsvp.register", ev.GetProperty("id").GetString()!, 9);
         await RsvpAsync("rsvp.register", ev.GetProperty("id").GetString()!, 10);
@@ -281,8 +286,7 @@ public sealed class EventTests : IAsyncLifetime
     [Fact]
     public async Task A_coach_creates_an_event_in_Teams_in_their_time_zone_and_sends_the_invite_like_a_broadcast()
     {
-        var registry = _bot.Services.GetRequiredService<TeamsBot.Agencies.IAgencyRegistry>();
-        await registry.UpsertAsync((await registry.FindAsync("gsa", default))! with { CoachUserIds = [CoachId] }, default);
+        await MakeCoachAsync();
         await _bot.SendAsync(Person(TestActivities.Message(_h.Connector.ServiceUrl, "events new", conversationId: "a:coach"), CoachId, TenantA));
         var composer = (await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == "a:coach"))).Single(x => x.IsSend);
         Assert.Contains("event.create", composer.Body);

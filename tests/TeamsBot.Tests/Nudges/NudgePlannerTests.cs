@@ -143,6 +143,16 @@ public sealed class NudgePlannerTests
     }
 
     [Fact]
+    public void A_lessons_question_and_a_features_command_are_recognised_in_a_message()
+    {
+        var planner = Planner();
+        Assert.Equal("two", planner.LessonAsked("  question   TWO? ")!.Id); // spacing, case and the final mark aside
+        Assert.Null(planner.LessonAsked("question two, please"));
+        Assert.Equal("research", planner.FeatureUsed("Research the telework rules of five agencies"));
+        Assert.Null(planner.FeatureUsed("Can you do research?"));  // the command word starts the message
+    }
+
+    [Fact]
     public void The_shipped_curriculum_loads_and_covers_the_government_basics()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "nudges", "curriculum.json");
