@@ -10,8 +10,10 @@ using TeamsBot.Testing;
 // Usage: dotnet run -c Release --project bench/TeamsBot.Engagement.Bench -- plan [people]
 //        TEAMSBOT_TEST_POSTGRES=… dotnet run -c Release --project bench/TeamsBot.Engagement.Bench -- rsvp [clicks] [rounds]
 //        (BENCH_VERB=rsvp.refresh: the same invokes without the RSVP write, for the ratio)
+//        [TEAMSBOT_TEST_POSTGRES=…] dotnet run -c Release --project bench/TeamsBot.Engagement.Bench -- insights [events]
 var mode = args.Length > 0 ? args[0] : "plan";
 if (mode == "plan") Plan(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);
+else if (mode == "insights") await InsightsBench.RunAsync(args.Length > 1 ? long.Parse(args[1]) : 10_000_000);
 else await RsvpAsync(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 ? int.Parse(args[2]) : 5);
 
 // The planner over a million people, one at a time as the planning job feeds it (pages of the database, here generated):

@@ -3,6 +3,7 @@ using TeamsBot.Answers;
 using TeamsBot.Broadcasts;
 using TeamsBot.Conversations;
 using TeamsBot.Events;
+using TeamsBot.Insights;
 using TeamsBot.Nudges;
 using TeamsBot.Protocol.Hosting;
 using TeamsBot.Security;
@@ -27,6 +28,7 @@ public static class TeamsBotApplication
         builder.AddStorage();
         builder.AddConversations();
         builder.AddDirectory();
+        builder.AddInsights();
         builder.AddAnswers();
         builder.AddBroadcasts();
         builder.AddEvents();
@@ -45,6 +47,7 @@ public static class TeamsBotApplication
         app.MapCampaignsApi();
         app.MapEventsApi();
         app.MapNudgesApi();
+        app.MapInsightsApi();
         return app;
     }
 

@@ -287,9 +287,19 @@ public sealed record CampaignStatusCardData(
     public string TemplateName => CardTemplates.CampaignStatus;
 }
 
-/// <summary>"How many minutes did the assistant save you today?" — answered via <see cref="CardVerbs.SurveyTimeSaved"/>.</summary>
-public sealed record TimeSavedSurveyCardData(string SurveyId, bool Submitted = false, int MinutesSaved = 0) : ICardData
+/// <summary>
+/// The weekly time-saved survey: "About how many minutes did the assistant save you on a typical day this week?" plus three
+/// 5-point agreement questions (quality, effort, speed); answered via <see cref="CardVerbs.SurveyTimeSaved"/>. Submitted: the
+/// card thanks them and repeats their answers. <see cref="WeekOf"/> = Monday of the week asked about (UTC date).
+/// The card shows "Week of" that date (noon UTC of it, so every US time zone sees the same day) and omits the line when null.
+/// The choices are written in the template: keep <see cref="MinuteChoices"/> and <c>templates/time-saved-survey.json</c> in step
+/// (a test compares them).
+/// </summary>
+public sealed record TimeSavedSurveyCardData(string SurveyId, bool Submitted = false, int MinutesSaved = 0, int Quality = 0, int Effort = 0, int Speed = 0,
+    DateTimeOffset? WeekOf = null) : ICardData
 {
+    /// <summary>The minutes people can choose (the answers the handler accepts).</summary>
+    public static readonly IReadOnlyList<int> MinuteChoices = [0, 15, 30, 60, 90, 120, 180];
     public string TemplateName => CardTemplates.TimeSavedSurvey;
 }
 
@@ -298,17 +308,35 @@ public sealed record SatisfactionPulseCardData(string SurveyId, bool Submitted =
     public string TemplateName => CardTemplates.SatisfactionPulse;
 }
 
-public sealed record AgencyAdoption(UserText Name, int ActiveUsers, int AdoptionPercent, int MinutesSaved);
+/// <summary>
+/// One row of the adoption report: an agency (or "Other agencies", pooled small groups) in one week. Null figures were
+/// suppressed because fewer people than the minimum group size stand behind them; the card says "not enough answers".
+/// </summary>
+public sealed record AgencyAdoption(UserText Name, int Enrolled, int ActiveUsers, int ActivePercent, double QuestionsPerActive, int? SatisfactionPercent,
+    int? MedianMinutes);
 
-public sealed record UseCaseShare(UserText Name, int Percent);
+/// <summary>Weekly active people in one week (the trend line); <see cref="Week"/> is the Monday (UTC).</summary>
+public sealed record WeeklyActive(DateTimeOffset Week, int ActiveUsers);
 
+/// <summary>
+/// The adoption report card: one week, for all agencies (admins) or the agencies a coach runs. Totals are the sum of the rows
+/// shown (never including a hidden group); <see cref="HiddenGroups"/> groups of fewer than <see cref="MinGroupSize"/> people are left
+/// out. Shown beside the pilots' reference figures (<see cref="ReferenceMinutes"/> a day, <see cref="ReferencePositivePercent"/>% positive).
+/// Teams chart elements draw the trend and the agencies; hosts without charts drop them and keep the table.
+/// <see cref="WeekStart"/> and <see cref="WeekEnd"/> are shown as calendar dates (their UTC date), so <see cref="WeekEnd"/> is the
+/// week's last day (Sunday), not the next Monday. Percentages are whole numbers; <see cref="QuestionsPerActive"/> is shown to one decimal.
+/// A null figure reads "not enough answers" (fewer than <see cref="MinGroupSize"/> people); agencies with a null
+/// <see cref="AgencyAdoption.MedianMinutes"/> show "—" in the table and are left out of the minutes chart.
+/// </summary>
 public sealed record AdoptionReportCardData(
-    UserText ScopeName, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, int ActiveUsers, int LicensedUsers, int AdoptionPercent,
-    long QuestionsAsked, int MinutesSavedPerUserPerDay, int PositiveFeedbackPercent, int TrainingsCompleted, DateTimeOffset GeneratedAt,
-    IReadOnlyList<AgencyAdoption>? Agencies = null, IReadOnlyList<UseCaseShare>? TopUseCases = null, Uri? ReportUrl = null) : ICardData
+    UserText ScopeName, DateTimeOffset WeekStart, DateTimeOffset WeekEnd, int Enrolled, int ActiveUsers, int ActivePercent, long Questions,
+    double QuestionsPerActive, int? SatisfactionPercent, int? MedianMinutes, int? MeanMinutes, int? AgreePercent, int NudgesDelivered,
+    int? NudgeEngagementPercent, int LessonsCompleted, int EventSignups, int EventAttended, int BroadcastReached, int BroadcastRead,
+    int ResearchReports, int HiddenGroups, int MinGroupSize, int ReferenceMinutes, int ReferencePositivePercent, DateTimeOffset GeneratedAt,
+    IReadOnlyList<AgencyAdoption>? Agencies = null, IReadOnlyList<WeeklyActive>? Trend = null) : ICardData
 {
     public IReadOnlyList<AgencyAdoption> Agencies { get; init; } = Agencies ?? [];
-    public IReadOnlyList<UseCaseShare> TopUseCases { get; init; } = TopUseCases ?? [];
+    public IReadOnlyList<WeeklyActive> Trend { get; init; } = Trend ?? [];
     public string TemplateName => CardTemplates.AdoptionReport;
 }
 

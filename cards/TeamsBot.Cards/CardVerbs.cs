@@ -47,7 +47,10 @@ public static class CardVerbs
     public const string CampaignRecall = "campaign.recall";
     /// <summary>Refresh the campaign status card. Data: <c>campaignId</c>.</summary>
     public const string CampaignRefresh = "campaign.refresh";
-    /// <summary>Time-saved survey answer. Data: <c>surveyId</c> + input <c>minutesSaved</c>.</summary>
+    /// <summary>
+    /// Weekly time-saved survey answer. Data: <c>surveyId</c> + inputs <c>minutesSaved</c> (one of
+    /// <see cref="TimeSavedSurveyCardData.MinuteChoices"/>, as text) and <c>quality</c>, <c>effort</c>, <c>speed</c> ("5" strongly agree … "1" strongly disagree).
+    /// </summary>
     public const string SurveyTimeSaved = "survey.timeSaved";
     /// <summary>Satisfaction pulse answer. Data: <c>surveyId</c> + inputs <c>rating</c>, <c>comment</c>.</summary>
     public const string SurveyPulse = "survey.pulse";

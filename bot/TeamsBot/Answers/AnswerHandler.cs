@@ -1,3 +1,5 @@
+using TeamsBot.Insights;
+using TeamsBot.Agencies;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -24,6 +26,7 @@ internal sealed class AnswerHandler(
     IOptions<KnowledgeOptions> knowledgeOptions,
     IOptions<AnswersOptions> answersOptions,
     AnswersTelemetry telemetry,
+    IInsightRecorder insights,
     ILogger<AnswerHandler> logger) : ITurnHandler
 {
     public const string Informative = "Searching agency guidance…";
@@ -45,6 +48,8 @@ internal sealed class AnswerHandler(
     {
         var question = context.Text;
         if (string.IsNullOrWhiteSpace(question)) return;
+        // Adoption counts a question asked (refused or not); its text is never part of the record.
+        if (UserKey.Of(context.Activity) is { } asker) insights.Record(InsightKind.Question, asker);
 
         // Nothing below this line may see protected content: not the model, not memory, not logs.
         var verdict = guard.Check(question);

@@ -1,3 +1,5 @@
+using TeamsBot.Agencies;
+using TeamsBot.Insights;
 using Microsoft.EntityFrameworkCore;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
@@ -11,7 +13,7 @@ namespace TeamsBot.Answers;
 /// A feedback value that is not a like or dislike gets 400.
 /// </summary>
 internal sealed class FeedbackHandler(
-    IDbContextFactory<TeamsBotDbContext> db, IAnswerContextProvider contexts, ContentGuard guard, TimeProvider time, ILogger<FeedbackHandler> logger)
+    IDbContextFactory<TeamsBotDbContext> db, IAnswerContextProvider contexts, ContentGuard guard, IInsightRecorder insights, TimeProvider time, ILogger<FeedbackHandler> logger)
     : IInvokeHandler<MessageSubmitActionValue>
 {
     public async Task<InvokeResponse> HandleAsync(ITurnContext context, MessageSubmitActionValue value, CancellationToken cancellationToken)
@@ -33,6 +35,7 @@ internal sealed class FeedbackHandler(
         var feedback = activity.ReplyToId is { } messageId && raterKey is not null
             ? await ctx.Set<AnswerFeedback>().FirstOrDefaultAsync(f => f.MessageId == messageId && f.RaterKey == raterKey, cancellationToken)
             : null;
+        var previous = feedback?.Reaction;
         if (feedback is null)
         {
             feedback = new AnswerFeedback { Reaction = reaction, MessageId = activity.ReplyToId, RaterKey = raterKey };
@@ -48,6 +51,12 @@ internal sealed class FeedbackHandler(
         try
         {
             await ctx.SaveChangesAsync(cancellationToken);
+            if (previous != reaction && UserKey.Of(activity) is { } user)
+            {
+                // A changed vote withdraws the old one, so likes ÷ rated counts each person's last word on an answer.
+                if (previous is not null) insights.Record(InsightKind.RatingWithdrawn, user, who.AgencyId, Score(previous));
+                insights.Record(InsightKind.Rated, user, who.AgencyId, Score(reaction));
+            }
         }
         catch (DbUpdateException)
         {
@@ -56,6 +65,8 @@ internal sealed class FeedbackHandler(
         }
         return InvokeResponse.Ok();
     }
+
+    private static int Score(string reaction) => reaction == "like" ? 1 : -1;
 
     /// <summary>The vote in a feedback action: reaction like/dislike and the comment typed, if any; null when it is not a vote.</summary>
     internal static (string Reaction, string? Comment)? Interpret(MessageSubmitActionValue value) =>

@@ -217,17 +217,56 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
             ("@until", Time(time.GetUtcNow() + Lease)), ("@id", id), ("@owner", owner)) == 1;
 
     /// <summary>Records how a claimed send ended; only the claimer's own claim is settled (a taken-over row is not).</summary>
-    public Task SettleAsync(long id, string owner, DeliveryOutcome outcome, CancellationToken cancellationToken)
+    public async Task SettleAsync(long id, string owner, DeliveryOutcome outcome, CancellationToken cancellationToken)
     {
         long? number = long.TryParse(outcome.ActivityId, out var n) ? n : null;
-        return WriteAsync("""
+        var sent = outcome.State == DeliveryState.Sent;
+        // A send that settles as sent is a delivery milestone: the row's recipient comes back with the update.
+        var facts = await WriteReturningAsync($"""
             UPDATE broadcast_deliveries SET state = @s, claimed_by = NULL, claimed_until = NULL, error = @e,
                 service_url = COALESCE(@su, service_url), conversation_id = COALESCE(@cv, conversation_id),
                 activity_id = CASE WHEN @s = 2 THEN @ai ELSE activity_id END, message_number = CASE WHEN @s = 2 THEN @mn ELSE message_number END,
                 sent_at = CASE WHEN @s = 2 THEN @now ELSE sent_at END
             WHERE id = @id AND state IN (0, 1) AND claimed_by = @owner
-            """, ("@s", (short)outcome.State), ("@e", outcome.Error is { Length: > 200 } long_ ? long_[..200] : outcome.Error), ("@su", outcome.ServiceUrl),
+            {(sent ? Returning : "")}
+            """, sent ? DeliveryMilestone.Delivered : null, ("@s", (short)outcome.State), ("@e", outcome.Error is { Length: > 200 } long_ ? long_[..200] : outcome.Error), ("@su", outcome.ServiceUrl),
             ("@cv", outcome.ConversationId), ("@ai", outcome.ActivityId), ("@mn", number), ("@now", Time(time.GetUtcNow())), ("@id", id), ("@owner", owner));
+        Notify(facts);
+    }
+
+    private const string Returning = "RETURNING campaign_id, object_id, tenant_id, agency_id";
+
+    private IDeliveryObserver[]? _observers;
+
+    private void Notify(IReadOnlyList<DeliveryFact> facts)
+    {
+        if (facts.Count == 0) return;
+        _observers ??= [.. services.GetServices<IDeliveryObserver>()];
+        foreach (var fact in facts)
+            foreach (var observer in _observers) observer.Observe(fact);
+    }
+
+    /// <summary>A write whose <c>RETURNING</c> rows (campaign, recipient) become milestones; no milestone: a plain write.</summary>
+    private async Task<IReadOnlyList<DeliveryFact>> WriteReturningAsync(string sql, DeliveryMilestone? milestone, params (string Name, object? Value)[] parameters)
+    {
+        if (milestone is not { } m)
+        {
+            await WriteAsync(sql, parameters);
+            return [];
+        }
+        using var _ = await writeGate.EnterAsync(CancellationToken.None);
+        await using var connection = await OpenAsync(CancellationToken.None);
+        await using var command = Command(connection, sql, parameters);
+        return await ReadFactsAsync(command, m, CancellationToken.None);
+    }
+
+    private static async Task<IReadOnlyList<DeliveryFact>> ReadFactsAsync(DbCommand command, DeliveryMilestone milestone, CancellationToken cancellationToken)
+    {
+        var facts = new List<DeliveryFact>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            facts.Add(new DeliveryFact(milestone, reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        return facts;
     }
 
     /// <summary>
@@ -377,11 +416,14 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     {
         long? number = long.TryParse(lastReadMessageId, out var n) ? n : null;
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = Command(connection, """
+        await using var command = Command(connection, $"""
             UPDATE broadcast_deliveries SET read_at = @now
             WHERE conversation_id = @cv AND state = 2 AND read_at IS NULL AND (activity_id = @last OR message_number <= @n)
+            {Returning}
             """, ("@now", Time(time.GetUtcNow())), ("@cv", conversationId), ("@last", lastReadMessageId), ("@n", number));
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        var facts = await ReadFactsAsync(command, DeliveryMilestone.Read, cancellationToken);
+        Notify(facts);
+        return facts.Count;
     }
 
     /// <summary>Records a person's acknowledgement once; false when they had already acknowledged (or are not a recipient).</summary>
@@ -389,11 +431,16 @@ public sealed class DeliveryLedger(IConfiguration configuration, IServiceProvide
     {
         var now = time.GetUtcNow();
         await using var connection = await OpenAsync(cancellationToken);
-        await using (var update = Command(connection, """
+        await using (var update = Command(connection, $"""
             UPDATE broadcast_deliveries SET acknowledged_at = @now, read_at = COALESCE(read_at, @now)
             WHERE campaign_id = @c AND object_id = @o AND acknowledged_at IS NULL
+            {Returning}
             """, ("@now", Time(now)), ("@c", campaignId), ("@o", objectId)))
-            if (await update.ExecuteNonQueryAsync(cancellationToken) == 1) return (true, now);
+        {
+            var facts = await ReadFactsAsync(update, DeliveryMilestone.Acknowledged, cancellationToken);
+            Notify(facts);
+            if (facts.Count == 1) return (true, now);
+        }
         await using var select = Command(connection, "SELECT acknowledged_at FROM broadcast_deliveries WHERE campaign_id = @c AND object_id = @o", ("@c", campaignId), ("@o", objectId));
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (false, ReadTime(reader, 0)) : (false, null);

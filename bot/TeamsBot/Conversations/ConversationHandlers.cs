@@ -1,10 +1,12 @@
+using TeamsBot.Agencies;
+using TeamsBot.Insights;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
 
 namespace TeamsBot.Conversations;
 
 /// <summary>Stores the conversation reference of every authenticated turn before it is handled.</summary>
-internal sealed class ConversationReferenceMiddleware(ConversationStore store, ILogger<ConversationReferenceMiddleware> logger) : ITurnMiddleware
+internal sealed class ConversationReferenceMiddleware(ConversationStore store, IInsightRecorder insights, ILogger<ConversationReferenceMiddleware> logger) : ITurnMiddleware
 {
     public async Task OnTurnAsync(ITurnContext context, Func<Task> next, CancellationToken cancellationToken)
     {
@@ -18,7 +20,9 @@ internal sealed class ConversationReferenceMiddleware(ConversationStore store, I
         };
         try
         {
-            await store.RecordAsync(activity, installed, cancellationToken);
+            var change = await store.RecordAsync(activity, installed, cancellationToken);
+            if (change != InstallChange.None && UserKey.Of(activity) is { } user)
+                insights.Record(change == InstallChange.Installed ? InsightKind.Installed : InsightKind.Uninstalled, user);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

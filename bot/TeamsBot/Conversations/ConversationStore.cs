@@ -5,6 +5,8 @@ using TeamsBot.Storage;
 
 namespace TeamsBot.Conversations;
 
+public enum InstallChange { None, Installed, Uninstalled }
+
 /// <summary>Durable conversation references and install state.</summary>
 public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> factory, SqliteWriteGate writeGate, TimeProvider time) : IDisposable
 {
@@ -13,10 +15,13 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
     // Bounded: a workforce has millions of conversations; only recently active ones are remembered.
     private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
-    /// <summary>Records where the conversation lives; <paramref name="installed"/> sets the install state when known.</summary>
-    public async Task RecordAsync(Activity activity, bool? installed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records where the conversation lives; <paramref name="installed"/> sets the install state when known. Returns whether
+    /// the app became installed or uninstalled for a person (their 1:1 chat), for adoption counts.
+    /// </summary>
+    public async Task<InstallChange> RecordAsync(Activity activity, bool? installed, CancellationToken cancellationToken)
     {
-        if (activity.Conversation?.Id is not { } conversationId || activity.ServiceUrl is null) return;
+        if (activity.Conversation?.Id is not { } conversationId || activity.ServiceUrl is null) return InstallChange.None;
         var now = time.GetUtcNow();
         var scope = activity.Conversation.ConversationType switch
         {
@@ -26,11 +31,12 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         var personal = scope == ConversationTypes.Personal;
         var fingerprint = string.Join('|', activity.ServiceUrl, activity.TenantId, personal ? activity.From?.Id : null, activity.Locale, installed);
         if (installed is null && _recent.TryGetValue(conversationId, out string? last) && last == fingerprint)
-            return;
+            return InstallChange.None;
 
         using var gate = await writeGate.EnterAsync(cancellationToken);
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
         var record = await db.Set<ConversationRecord>().FindAsync([conversationId], cancellationToken);
+        var wasInstalled = record?.Installed == true;
         if (record is null)
         {
             record = new ConversationRecord
@@ -62,6 +68,8 @@ public sealed class ConversationStore(IDbContextFactory<TeamsBotDbContext> facto
         }
         await db.SaveChangesAsync(cancellationToken);
         _recent.Set(conversationId, fingerprint, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TouchInterval });
+        if (!personal || record.AadObjectId is null || wasInstalled == record.Installed) return InstallChange.None;
+        return record.Installed ? InstallChange.Installed : InstallChange.Uninstalled;
     }
 
     /// <summary>The user's 1:1 chat with the bot, if the bot is installed for them.</summary>

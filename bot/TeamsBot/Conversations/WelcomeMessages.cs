@@ -8,7 +8,7 @@ namespace TeamsBot.Conversations;
 /// The welcome and help cards. Welcome names the user's agency and any bonus features its entitlement windows grant
 /// (e.g. the 60 extra days of Deep Research and Advanced Voice); help lists the commands.
 /// </summary>
-public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAgencyRegistry registry, TimeProvider time)
+public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAgencyRegistry registry, IDirectoryRoles roles, TimeProvider time)
 {
     public const string ProgramName = "Enterprise AI Assistant";
 
@@ -48,12 +48,12 @@ public class WelcomeMessages(CardLibrary cards, IAgencyDirectory directory, IAge
         return CardMessage(card, $"Welcome to the {ProgramName}. Type help to see what I can do.");
     }
 
-    public virtual Task<Activity> HelpAsync(Activity inbound, CancellationToken cancellationToken)
+    public virtual async Task<Activity> HelpAsync(Activity inbound, CancellationToken cancellationToken)
     {
-        // The coach and admin sections list commands of the broadcast, events and insights slices; they are shown
-        // (from IDirectoryRoles) once those commands exist, never before.
-        var card = cards.Bind(new HelpCardData(IsCoach: false, IsAdmin: false), inbound.Locale);
-        return Task.FromResult(CardMessage(card, "What I can do: ask a question in plain words; type new chat to start over; help shows this list."));
+        // Coaches also see the coach commands, admins the admin ones too (roles from the directory, as the routes check them).
+        var held = UserKey.Of(inbound) is { } user ? await roles.GetRolesAsync(user, cancellationToken) : DirectoryRoles.None;
+        var card = cards.Bind(new HelpCardData(IsCoach: held.IsCoach || held.IsAdmin, IsAdmin: held.IsAdmin), inbound.Locale);
+        return CardMessage(card, "What I can do: ask a question in plain words; type new chat to start over; help shows this list.");
     }
 
     private static Activity CardMessage(System.Text.Json.JsonElement card, string summary) =>

@@ -15,7 +15,7 @@ public sealed record RsvpData(string EventId);
 /// Register, Cancel and the card's automatic refresh: each answers with the invite as this person now sees it (registered,
 /// waitlisted with their position, cancelled; seats left). Double clicks and retries change nothing the second time.
 /// </summary>
-internal sealed class RsvpHandler(EventService events, EventCards cards) : ICardActionHandler<RsvpData>
+internal sealed class RsvpHandler(EventService events, EventCards cards, TeamsBot.Insights.IInsightRecorder insights) : ICardActionHandler<RsvpData>
 {
     public async Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<RsvpData> action, CancellationToken cancellationToken)
     {
@@ -30,6 +30,8 @@ internal sealed class RsvpHandler(EventService events, EventCards cards) : ICard
         {
             var register = string.Equals(action.Verb, CardVerbs.RsvpRegister, StringComparison.OrdinalIgnoreCase);
             view = await events.RsvpAsync(eventId, new Attendee(objectId, tenantId, a.From?.Name, a.Locale), register, cancellationToken);
+            if (view?.Outcome is RsvpOutcome.Registered or RsvpOutcome.Waitlisted)
+                insights.Record(TeamsBot.Insights.InsightKind.EventRegistered, new UserKey(objectId, tenantId), subject: eventId);
         }
         if (view is null) return AdaptiveCardInvokeResponse.Message("This event no longer exists.");
         if (view.Outcome == RsvpOutcome.EventCancelled) return AdaptiveCardInvokeResponse.Message($"“{view.Event.Title}” was cancelled by its organiser.");

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using TeamsBot.Agencies;
 using TeamsBot.Broadcasts;
 using TeamsBot.Storage;
 using TeamsBot.Storage.Jobs;
@@ -31,7 +32,7 @@ public sealed record AttendeeRow(string ObjectId, string? Name, string State, Da
 /// people clicking the last seat get one seat and one waitlist place. RSVPs are idempotent (a second Register changes nothing).
 /// </summary>
 public sealed class EventService(
-    IDbContextFactory<TeamsBotDbContext> db, CampaignService campaigns, DeliveryLedger ledger, IDurableJobs jobs, SqliteWriteGate writeGate, IOptions<EventsOptions> options,
+    IDbContextFactory<TeamsBotDbContext> db, CampaignService campaigns, DeliveryLedger ledger, IDurableJobs jobs, SqliteWriteGate writeGate, IOptions<EventsOptions> options, TeamsBot.Insights.IInsightRecorder insights,
     TimeProvider time, ILogger<EventService> logger)
 {
     public const string ReferenceScheme = "event";
@@ -243,9 +244,14 @@ public sealed class EventService(
     {
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        return await context.Set<EventRegistration>()
-            .Where(r => r.EventId == eventId && r.State == RsvpState.Registered && objectIds.Contains(r.ObjectId))
-            .ExecuteUpdateAsync(x => x.SetProperty(r => r.Attended, attended).SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        var registered = context.Set<EventRegistration>().Where(r => r.EventId == eventId && r.State == RsvpState.Registered && objectIds.Contains(r.ObjectId));
+        // Adoption counts a person's attendance once: those marked now who were not already.
+        var newlyAttended = attended
+            ? await registered.Where(r => r.Attended != true).Select(r => new { r.ObjectId, r.TenantId }).ToListAsync(cancellationToken)
+            : [];
+        var marked = await registered.ExecuteUpdateAsync(x => x.SetProperty(r => r.Attended, attended).SetProperty(r => r.UpdatedAt, now), cancellationToken);
+        foreach (var person in newlyAttended) insights.Record(Insights.InsightKind.EventAttended, new UserKey(person.ObjectId, person.TenantId), subject: eventId);
+        return marked;
     }
 
     /// <summary>

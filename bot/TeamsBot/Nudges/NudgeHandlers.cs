@@ -3,6 +3,7 @@ using System.Text;
 using Quartz;
 using TeamsBot.Agencies;
 using TeamsBot.Cards;
+using TeamsBot.Insights;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
 
@@ -11,13 +12,15 @@ namespace TeamsBot.Nudges;
 public sealed record NudgeActionData(string NudgeId, string ProgramId);
 
 /// <summary>Snooze and Stop on a lesson card: honoured at once (the planner reads them before every decision); the card says so.</summary>
-internal sealed class NudgeActionHandler(NudgeService nudges, NudgeCards cards) : ICardActionHandler<NudgeActionData>
+internal sealed class NudgeActionHandler(NudgeService nudges, NudgeCards cards, IInsightRecorder insights) : ICardActionHandler<NudgeActionData>
 {
     public async Task<AdaptiveCardInvokeResponse> HandleAsync(ITurnContext context, CardAction<NudgeActionData> action, CancellationToken cancellationToken)
     {
         var a = context.Activity;
         if (UserKey.Of(a) is not { AadObjectId: var objectId, TenantId: var tenantId })
             return AdaptiveCardInvokeResponse.Message("Teams did not say who you are, so nothing was changed.");
+        var user = new UserKey(objectId, tenantId);
+        insights.Record(InsightKind.NudgeClicked, user, subject: action.Data.NudgeId);
         TrainingNudgeCardData? card;
         if (string.Equals(action.Verb, CardVerbs.NudgeSnooze, StringComparison.OrdinalIgnoreCase))
         {
@@ -28,6 +31,7 @@ internal sealed class NudgeActionHandler(NudgeService nudges, NudgeCards cards) 
         else
         {
             await nudges.StopAsync(tenantId, objectId, cancellationToken);
+            insights.Record(InsightKind.NudgeStopped, user, subject: action.Data.NudgeId);
             card = cards.Lesson(action.Data.ProgramId, action.Data.NudgeId, NudgeCardState.Stopped, null, a.Locale);
             if (card is null) return AdaptiveCardInvokeResponse.Message("Tips are off. Type nudges on any time to turn them back on.");
         }
@@ -36,7 +40,7 @@ internal sealed class NudgeActionHandler(NudgeService nudges, NudgeCards cards) 
 }
 
 /// <summary><c>nudges</c> shows a person's settings and progress; <c>nudges on</c> resumes, <c>nudges off</c> stops.</summary>
-internal sealed class NudgesCommandHandler(NudgeService nudges) : ITurnHandler
+internal sealed class NudgesCommandHandler(NudgeService nudges, IInsightRecorder insights) : ITurnHandler
 {
     public const string Command = "nudges";
 
@@ -58,6 +62,7 @@ internal sealed class NudgesCommandHandler(NudgeService nudges) : ITurnHandler
         else if (argument is "off" or "stop")
         {
             await nudges.StopAsync(tenantId, objectId, cancellationToken);
+            insights.Record(InsightKind.NudgeStopped, new UserKey(objectId, tenantId));
             heading = "Tips are off. Type **nudges on** any time to turn them back on.\n\n";
         }
         var s = await nudges.SettingsAsync(tenantId, objectId, cancellationToken);
@@ -83,7 +88,7 @@ internal sealed class NudgesCommandHandler(NudgeService nudges) : ITurnHandler
 /// Watches people's messages for what nudges need, without storing their text: a lesson's question arriving (its <b>Try it</b>
 /// was pressed, or they typed it) completes the lesson; a feature's command word (e.g. <c>research</c>) marks the feature tried.
 /// </summary>
-internal sealed class NudgeActivityMiddleware(NudgeService nudges, CurriculumSource curriculum, ILogger<NudgeActivityMiddleware> logger) : ITurnMiddleware
+internal sealed class NudgeActivityMiddleware(NudgeService nudges, CurriculumSource curriculum, IInsightRecorder insights, ILogger<NudgeActivityMiddleware> logger) : ITurnMiddleware
 {
     public async Task OnTurnAsync(ITurnContext context, Func<Task> next, CancellationToken cancellationToken)
     {
@@ -92,8 +97,13 @@ internal sealed class NudgeActivityMiddleware(NudgeService nudges, CurriculumSou
             try
             {
                 var planner = curriculum.Planner;
-                if (planner.LessonAsked(text) is { } lesson)
-                    await nudges.CompleteAsync(objectId, planner.Curriculum.Id, lesson.Id, cancellationToken);
+                if (planner.LessonAsked(text) is { } lesson && await nudges.CompleteAsync(objectId, planner.Curriculum.Id, lesson.Id, cancellationToken))
+                {
+                    // Try it is the lesson card's main button: completing the lesson is that click.
+                    var user = new UserKey(objectId, tenantId);
+                    insights.Record(InsightKind.LessonCompleted, user, subject: lesson.Id);
+                    insights.Record(InsightKind.NudgeClicked, user, subject: lesson.Id);
+                }
                 if (planner.FeatureUsed(text) is { } feature)
                     await nudges.RecordFeatureAsync(tenantId, objectId, feature, cancellationToken);
             }

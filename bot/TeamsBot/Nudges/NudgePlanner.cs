@@ -24,10 +24,13 @@ public sealed record Learner
 
 public enum NudgeSkip { None, Stopped, Snoozed, OffDay, OutsideWorkingHours, QuietHours, WeeklyCap, AlreadyToday, NewUser, NothingDue }
 
-public readonly record struct NudgeDecision(Lesson? Lesson, NudgeSkip Skip)
+/// <summary>A lesson to send, the weekly survey of the week starting <see cref="SurveyWeek"/> (their local Monday), or why not.</summary>
+public readonly record struct NudgeDecision(Lesson? Lesson, NudgeSkip Skip, DateOnly? SurveyWeek = null)
 {
     public static NudgeDecision Send(Lesson lesson) => new(lesson, NudgeSkip.None);
+    public static NudgeDecision Survey(DateOnly week) => new(null, NudgeSkip.None, week);
     public static NudgeDecision Not(NudgeSkip why) => new(null, why);
+    public bool Sends => Lesson is not null || SurveyWeek is not null;
 }
 
 /// <summary>
@@ -39,6 +42,7 @@ public readonly record struct NudgeDecision(Lesson? Lesson, NudgeSkip Skip)
 public sealed class NudgePlanner
 {
     public const string LessonKind = "lesson";
+    public const string SurveyKind = "survey";
 
     private readonly Curriculum _curriculum;
     private readonly NudgesOptions _options;
@@ -109,6 +113,9 @@ public sealed class NudgePlanner
         if (lastWeek >= _options.MaxPerWeek) return NudgeDecision.Not(NudgeSkip.WeeklyCap);
         if (DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(who.InstalledAt, zone).DateTime) >= today) return NudgeDecision.Not(NudgeSkip.NewUser);
 
+        // The weekly survey comes before lessons, late in their week, and only to people who used the assistant that week.
+        if (_options.Survey && SurveyWeekDue(who, local, zone) is { } week) return NudgeDecision.Survey(week);
+
         foreach (var lesson in _targeted)
             if (ForAgency(lesson, who) && !Got(who, lesson) && Holds(lesson.When!, who, now)) return NudgeDecision.Send(lesson);
 
@@ -128,6 +135,21 @@ public sealed class NudgePlanner
         }
         return NudgeDecision.Not(NudgeSkip.NothingDue);
     }
+
+    /// <summary>Their local Monday, when this week's survey is due for them: on or after the survey day, active this week, not yet sent.</summary>
+    private DateOnly? SurveyWeekDue(Learner who, DateTimeOffset local, TimeZoneInfo zone)
+    {
+        static int IsoDay(DayOfWeek d) => ((int)d + 6) % 7;
+        if (IsoDay(local.DayOfWeek) < IsoDay(_options.SurveyDay)) return null;
+        var monday = DateOnly.FromDateTime(local.DateTime).AddDays(-IsoDay(local.DayOfWeek));
+        if (who.LastActiveAt is not { } active || DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(active, zone).DateTime) < monday) return null;
+        var id = SurveyId(monday);
+        foreach (var past in who.Past)
+            if (past.Kind == SurveyKind && past.ItemId == id) return null;
+        return monday;
+    }
+
+    public static string SurveyId(DateOnly monday) => monday.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool ForAgency(Lesson lesson, Learner who) =>
         lesson.Agencies.Count == 0 || lesson.Agencies.Contains(who.AgencyId, StringComparer.OrdinalIgnoreCase);

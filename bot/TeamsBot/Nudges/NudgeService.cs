@@ -28,6 +28,7 @@ public sealed class NudgeService(
     CampaignService campaigns, IOptions<NudgesOptions> options, TimeProvider time, ILogger<NudgeService> logger)
 {
     public const string ReferenceScheme = "nudge";
+    public const string SurveyScheme = "survey";
 
     public async Task StopAsync(string tenantId, string objectId, CancellationToken cancellationToken) =>
         await UpdateAsync(tenantId, objectId, p => p.StoppedAt ??= time.GetUtcNow(), cancellationToken);
@@ -179,37 +180,52 @@ public sealed class NudgeService(
                     Past = [.. past[person.ObjectId]],
                     OpenWindowsEnd = windows.GetValueOrDefault(user.AgencyId) ?? new Dictionary<string, DateTimeOffset>(),
                 }, now);
-                if (decision.Lesson is not { } lesson)
+                if (!decision.Sends)
                 {
                     skipped[decision.Skip] = skipped.GetValueOrDefault(decision.Skip) + 1;
                     continue;
                 }
-                if (!due.TryGetValue(lesson.Id, out var list)) due[lesson.Id] = list = [];
+                var (kind, programId, itemId) = decision.SurveyWeek is { } week
+                    ? (NudgePlanner.SurveyKind, NudgePlanner.SurveyKind, NudgePlanner.SurveyId(week))
+                    : (NudgePlanner.LessonKind, planner.Curriculum.Id, decision.Lesson!.Id);
+                var key = $"{kind}/{itemId}";
+                if (!due.TryGetValue(key, out var list)) due[key] = list = [];
                 list.Add(new NudgeDelivery
                 {
-                    ObjectId = person.ObjectId, TenantId = person.TenantId, AgencyId = user.AgencyId, Kind = NudgePlanner.LessonKind,
-                    ProgramId = planner.Curriculum.Id, ItemId = lesson.Id, CampaignId = "", PlannedAt = now,
+                    ObjectId = person.ObjectId, TenantId = person.TenantId, AgencyId = user.AgencyId, Kind = kind,
+                    ProgramId = programId, ItemId = itemId, CampaignId = "", PlannedAt = now,
                 });
             }
         }
-        foreach (var (lessonId, recipients) in due)
-            campaignIds.Add(await LaunchAsync(planner.Curriculum, planner.Curriculum.Find(lessonId)!, recipients, cancellationToken));
+        foreach (var recipients in due.Values)
+            campaignIds.Add(recipients[0].Kind == NudgePlanner.SurveyKind
+                ? await LaunchSurveyAsync(recipients[0].ItemId, recipients, cancellationToken)
+                : await LaunchAsync(planner.Curriculum, planner.Curriculum.Find(recipients[0].ItemId)!, recipients, cancellationToken));
         var planned = due.Values.Sum(l => l.Count);
-        logger.LogInformation("Nudge plan: {People} people, {Planned} lessons due in {Campaigns} campaigns; skipped {Skipped}", people, planned, due.Count,
+        logger.LogInformation("Nudge plan: {People} people, {Planned} nudges due in {Campaigns} campaigns; skipped {Skipped}", people, planned, due.Count,
             string.Join(", ", skipped.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}")));
         return new PlanRun(people, planned, skipped, campaignIds);
     }
 
     /// <summary>The lesson's campaign: drafted, its recipients stored (the rows that make each lesson go to a person once), then started.</summary>
-    private async Task<string> LaunchAsync(Curriculum program, Lesson lesson, List<NudgeDelivery> recipients, CancellationToken cancellationToken)
+    private Task<string> LaunchAsync(Curriculum program, Lesson lesson, List<NudgeDelivery> recipients, CancellationToken cancellationToken) =>
+        LaunchAsync(lesson.Title, lesson.Body, $"{ReferenceScheme}:{program.Id}/{lesson.Id}", $"Training program {program.Name}: {recipients.Count} people due for this lesson",
+            recipients, cancellationToken);
+
+    /// <summary>The weekly survey's campaign (reference <c>survey:{monday}</c>), planned like a lesson.</summary>
+    private Task<string> LaunchSurveyAsync(string surveyId, List<NudgeDelivery> recipients, CancellationToken cancellationToken) =>
+        LaunchAsync("Weekly check-in: time saved", "About how many minutes did the assistant save you on a typical day this week?",
+            $"{SurveyScheme}:{surveyId}", $"Weekly time-saved survey, week of {surveyId}: {recipients.Count} people", recipients, cancellationToken);
+
+    private async Task<string> LaunchAsync(string title, string body, string reference, string note, List<NudgeDelivery> recipients, CancellationToken cancellationToken)
     {
         var campaign = await campaigns.CreatePlannedAsync(new CampaignDefinition
         {
             Kind = CampaignKinds.Nudge,
-            Title = lesson.Title,
-            Body = lesson.Body,
+            Title = title,
+            Body = body,
             Audience = new CampaignAudience { Type = "users", Users = [] },
-        }, $"{ReferenceScheme}:{program.Id}/{lesson.Id}", $"Training program {program.Name}: {recipients.Count} people due for this lesson", cancellationToken);
+        }, reference, note, cancellationToken);
         await using (var context = await db.CreateDbContextAsync(cancellationToken))
         {
             foreach (var r in recipients) r.CampaignId = campaign.Id;
@@ -223,7 +239,8 @@ public sealed class NudgeService(
     /// <summary>Campaigns a run drafted and stored recipients for, but did not start (the replica stopped): started now.</summary>
     private async Task<IReadOnlyList<string>> StartStrandedAsync(CancellationToken cancellationToken)
     {
-        var stranded = await campaigns.PlannedDraftsAsync(ReferenceScheme + ":", cancellationToken);
+        var stranded = (await campaigns.PlannedDraftsAsync(ReferenceScheme + ":", cancellationToken))
+            .Concat(await campaigns.PlannedDraftsAsync(SurveyScheme + ":", cancellationToken)).ToList();
         foreach (var id in stranded)
         {
             await using var context = await db.CreateDbContextAsync(cancellationToken);

@@ -33,11 +33,13 @@ public static class NudgesExtensions
         services.AddSingleton<NudgeService>();
         services.AddSingleton<NudgeCards>();
         services.AddSingleton<ICampaignContent>(sp => sp.GetRequiredService<NudgeCards>());
+        services.AddSingleton<ICampaignContent, SurveyContent>();
         services.AddRecurringJob<NudgePlanJob>("nudges.plan", "Plans training nudges that are due (Nudges:PlanInterval)",
             sp => JobSchedule.Every(sp.GetRequiredService<IOptions<NudgesOptions>>().Value.PlanInterval));
         services.AddTurnMiddleware<NudgeActivityMiddleware>();
         services.AddBotRoutes(routes => routes
             .OnCardAction<NudgeActionHandler, NudgeActionData>(CardVerbs.NudgeSnooze, CardVerbs.NudgeStop)
+            .OnCardAction<SurveyAnswerHandler, SurveyAnswerData>(CardVerbs.SurveyTimeSaved)
             .OnCommand<NudgesCommandHandler>(NudgesCommandHandler.Command));
         return builder;
     }

@@ -44,6 +44,14 @@ public sealed class NudgesOptions
     /// <summary>Lesson reach per agency hides groups smaller than this (never below 5), so no one person's answers stand out.</summary>
     public int MinGroupSize { get; set; } = 10;
 
+    /// <summary>
+    /// The weekly time-saved survey: once a week, on or after <see cref="SurveyDay"/> in their own week, to people who used the
+    /// assistant that week; it counts towards <see cref="MaxPerWeek"/> and honours Stop, Snooze and the hours like any nudge.
+    /// </summary>
+    public bool Survey { get; set; } = true;
+
+    public DayOfWeek SurveyDay { get; set; } = DayOfWeek.Thursday;
+
     /// <summary>People planned per database page.</summary>
     public int PageSize { get; set; } = 1000;
 

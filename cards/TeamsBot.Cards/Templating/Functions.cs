@@ -17,7 +17,7 @@ internal static class Functions
         ["equals"] = (2, 2), ["notEquals"] = (2, 2), ["less"] = (2, 2), ["lessOrEquals"] = (2, 2),
         ["greater"] = (2, 2), ["greaterOrEquals"] = (2, 2), ["empty"] = (1, 1), ["exists"] = (1, 1),
         ["add"] = (2, int.MaxValue), ["sub"] = (2, int.MaxValue), ["mul"] = (2, int.MaxValue),
-        ["div"] = (2, int.MaxValue), ["mod"] = (2, 2), ["exp"] = (2, 2),
+        ["div"] = (2, int.MaxValue), ["mod"] = (2, 2), ["exp"] = (2, 2), ["round"] = (1, 2),
         ["concat"] = (1, int.MaxValue), ["count"] = (1, 1), ["length"] = (1, 1),
         ["toUpper"] = (1, 2), ["toLower"] = (1, 2), ["string"] = (1, 2), ["json"] = (1, 1),
         ["formatDateTime"] = (1, 3), ["join"] = (2, 3), ["createArray"] = (0, int.MaxValue), ["first"] = (1, 1), ["last"] = (1, 1),
@@ -93,6 +93,15 @@ internal static class Functions
             {
                 var args = Args(a, scope, subst, VerifyNumber);
                 return Math.Pow((double)args[0]!, (double)args[1]!);
+            }
+            case "round":
+            {
+                var args = Args(a, scope, subst, VerifyNumber);
+                if (args.Count == 2 && !JsValue.IsInteger(args[1])) throw new ExprErrorException($"The second parameter {SafeText(args[1])} must be an integer.");
+                var digits = args.Count == 2 ? (double)args[1]! : 0;
+                if (digits is < 0 or > 15) throw new ExprErrorException($"The second parameter {SafeText(args[1])} must be an integer between 0 and 15;");
+                var scale = Math.Pow(10, digits);
+                return JsRound((double)args[0]! * scale) / scale;
             }
             case "concat": return ConcatValues(Args(a, scope, subst, null));
             case "count":
@@ -176,6 +185,14 @@ internal static class Functions
         var soFar = args[0];
         for (var i = 1; i < args.Count; i++) soFar = func(soFar, args[i]);
         return soFar;
+    }
+
+    /// <summary>JavaScript's Math.round: halves round up (towards +∞), unlike .NET's banker's rounding.</summary>
+    private static double JsRound(double x)
+    {
+        if (!double.IsFinite(x)) return x;
+        var floor = Math.Floor(x);
+        return x - floor >= 0.5 ? floor + 1 : floor;
     }
 
     private static object? Add(object? x, object? y)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Cards.Tests.Infrastructure;
@@ -112,15 +113,167 @@ public sealed class LibraryTests
     }
 
     [Fact]
-    public void Survey_asks_the_time_saved_question_then_thanks()
+    public void Survey_asks_the_minutes_saved_and_three_agreement_questions()
     {
-        var ask = _library.Bind(new TimeSavedSurveyCardData("s"));
-        Assert.Contains("How many minutes did the assistant save you today?", AllText(ask));
-        Assert.Equal([CardVerbs.SurveyTimeSaved], Verbs(ask));
-        var done = _library.Bind(new TimeSavedSurveyCardData("s", true, 30));
-        Assert.Contains("saved you 30 minutes today", AllText(done));
+        var ask = _library.Bind(new TimeSavedSurveyCardData("s", WeekOf: new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero)));
+        var inputs = OfType(ask, "Input.ChoiceSet").ToDictionary(i => i.GetProperty("id").GetString()!);
+        Assert.Equal(["minutesSaved", "quality", "effort", "speed"], inputs.Keys);
+
+        var minutes = inputs["minutesSaved"];
+        Assert.Equal("About how many minutes did the assistant save you on a typical day this week?", minutes.GetProperty("label").GetString());
+        Assert.Equal("expanded", minutes.GetProperty("style").GetString());
+        Assert.True(minutes.GetProperty("isRequired").GetBoolean());
+        // The choices are exactly the minutes the handler accepts.
+        Assert.Equal(TimeSavedSurveyCardData.MinuteChoices.Select(m => m.ToString(CultureInfo.InvariantCulture)), Values(minutes));
+        Assert.Equal(["None", "About 15 minutes", "About 30 minutes", "About 1 hour", "About 1½ hours", "About 2 hours", "3 hours or more"],
+            Titles(minutes));
+
+        foreach (var (id, label) in new[] { ("quality", "The answers were good enough to use"), ("effort", "It took less effort to get my work done"),
+                     ("speed", "I got my work done faster") })
+        {
+            var input = inputs[id];
+            Assert.Equal(label, input.GetProperty("label").GetString());
+            Assert.True(input.GetProperty("isRequired").GetBoolean(), id);
+            Assert.Equal(["5", "4", "3", "2", "1"], Values(input));
+            Assert.Equal(["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree"], Titles(input));
+        }
+
+        var text = AllText(ask);
+        // Noon UTC of the Monday, so every US time zone shows the same date.
+        Assert.Contains("Week of {{DATE(2026-03-02T12:00:00Z, SHORT)}}", text);
+        Assert.Contains("Your agency only sees totals of 10 or more people, never individual answers.", text);
+        var action = Assert.Single(ask.GetProperty("actions").EnumerateArray());
+        Assert.Equal(CardVerbs.SurveyTimeSaved, action.GetProperty("verb").GetString());
+        Assert.Equal("auto", action.GetProperty("associatedInputs").GetString());
+        Assert.Equal("""{"surveyId":"s"}""", action.GetProperty("data").GetRawText());
+
+        Assert.DoesNotContain("Week of", AllText(_library.Bind(new TimeSavedSurveyCardData("s"))));
+    }
+
+    [Theory]
+    [InlineData(0, "didn't save you time this week")]
+    [InlineData(30, "saved you about 30 minutes on a typical day this week")]
+    [InlineData(120, "saved you about 120 minutes on a typical day this week")]
+    [InlineData(180, "saved you 3 hours or more on a typical day this week")]
+    public void Submitted_survey_thanks_and_repeats_the_minutes(int minutes, string expected)
+    {
+        var done = _library.Bind(new TimeSavedSurveyCardData("s", true, minutes, 4, 4, 4));
+        var text = AllText(done);
+        Assert.Contains("✅ Thanks!", text);
+        Assert.Contains(expected, text);
+        Assert.Contains("Your answers were recorded.", text);
+        Assert.Contains("never individual answers", text);
+        Assert.Empty(OfType(done, "Input.ChoiceSet"));
         Assert.Empty(Verbs(done));
     }
+
+    private static AdoptionReportCardData Report(int? satisfaction = 84, int? median = 60, int? mean = 71, int? agree = 78, int? engagement = 41,
+        int hidden = 0, double questionsPerActive = 22.619178082191782) =>
+        new("All agencies", Monday, Monday.AddDays(6), 24000, 18250, 76, 412800, questionsPerActive, satisfaction, median, mean, agree, 9800, engagement,
+            3120, 640, 512, 23100, 15800, 214, hidden, 10, 95, 85, Monday.AddDays(7),
+            [new AgencyAdoption("General Services Administration", 12000, 9100, 76, 24.1, 86, 65),
+                new AgencyAdoption("Department of Labor", 8000, 6150, 77, 21, 83, 55),
+                new AgencyAdoption("Office of Personnel Management", 4000, 3000, 75, 12.5, null, null)],
+            [new WeeklyActive(Monday.AddDays(-7), 17300), new WeeklyActive(Monday, 18250)]);
+
+    private static readonly DateTimeOffset Monday = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+
+    private static Dictionary<string, string> Facts(JsonElement card) =>
+        OfType(card, "FactSet").Single().GetProperty("facts").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("title").GetString()!, f => f.GetProperty("value").GetString()!);
+
+    [Fact]
+    public void Adoption_report_shows_the_weeks_totals_beside_the_pilots_reference()
+    {
+        var card = _library.Bind(Report());
+        Assert.Equal("Full", card.GetProperty("msteams").GetProperty("width").GetString());
+        Assert.Contains("All agencies: {{DATE(2026-03-02T12:00:00Z, SHORT)}} – {{DATE(2026-03-08T12:00:00Z, SHORT)}}", AllText(card));
+        var facts = Facts(card);
+        Assert.Equal("24,000 people", facts["Enrolled"]);
+        Assert.Equal("18,250 people (76% of enrolled)", facts["Active this week"]);
+        Assert.Equal("412,800 (22.6 per active person)", facts["Questions"]);
+        Assert.Equal("84% of rated answers liked (pilots: 85%)", facts["Satisfaction"]);
+        Assert.Equal("60 min median, 71 min mean (pilots: 95 min/day)", facts["Time saved a day"]);
+        Assert.Equal("78% agree the assistant helps (quality, effort, speed)", facts["Agreement"]);
+        Assert.Equal("9,800 delivered, 41% engaged", facts["Training nudges"]);
+        Assert.Equal("3,120", facts["Lessons completed"]);
+        Assert.Equal("640 signed up, 512 attended", facts["Events"]);
+        Assert.Equal("23,100 reached, 15,800 read", facts["Announcements"]);
+        Assert.Equal("214", facts["Research reports"]);
+        // The record has no link any more: nothing to open.
+        Assert.False(card.TryGetProperty("actions", out var actions) && actions.GetArrayLength() > 0);
+        Assert.DoesNotContain("Action.OpenUrl", card.GetRawText());
+        Assert.Equal("412,800 (24 per active person)", Facts(_library.Bind(Report(questionsPerActive: 24.0)))["Questions"]);
+        Assert.Equal("412,800 (0.1 per active person)", Facts(_library.Bind(Report(questionsPerActive: 0.05)))["Questions"]);
+    }
+
+    [Fact]
+    public void Suppressed_figures_say_not_enough_answers()
+    {
+        var facts = Facts(_library.Bind(Report(satisfaction: null, median: null, mean: null, agree: null, engagement: null)));
+        Assert.Equal("Not enough answers (pilots: 85%)", facts["Satisfaction"]);
+        Assert.Equal("Not enough answers (pilots: 95 min/day)", facts["Time saved a day"]);
+        Assert.Equal("Not enough answers", facts["Agreement"]);
+        Assert.Equal("9,800 delivered; engagement: not enough answers", facts["Training nudges"]);
+        Assert.Equal("60 min median (pilots: 95 min/day)", Facts(_library.Bind(Report(mean: null)))["Time saved a day"]);
+
+        var es = Facts(_library.Bind(Report(satisfaction: null), "es-US"));
+        Assert.Equal("No hay suficientes respuestas (pilotos: 85%)", es["Satisfacción"]);
+    }
+
+    [Fact]
+    public void Adoption_report_draws_teams_charts_that_other_hosts_drop_and_keeps_the_table()
+    {
+        var card = _library.Bind(Report());
+        var charts = OfType(card, null).Where(e => e.GetProperty("type").GetString()!.StartsWith("Chart.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["Chart.Line", "Chart.HorizontalBar", "Chart.VerticalBar"], charts.Select(c => c.GetProperty("type").GetString()));
+        Assert.All(charts, c => Assert.Equal("drop", c.GetProperty("fallback").GetString()));
+        Assert.All(charts, c => Assert.False(string.IsNullOrWhiteSpace(c.GetProperty("title").GetString())));
+
+        var series = Assert.Single(charts[0].GetProperty("data").EnumerateArray());
+        Assert.Equal("Active people", series.GetProperty("legend").GetString());
+        Assert.Equal("""[{"x":"2026-02-23","y":17300},{"x":"2026-03-02","y":18250}]""", series.GetProperty("values").GetRawText());
+
+        Assert.Equal("""[{"x":"General Services Administration","y":76},{"x":"Department of Labor","y":77},{"x":"Office of Personnel Management","y":75}]""",
+            charts[1].GetProperty("data").GetRawText());
+        // Agencies without enough answers are left out of the minutes chart; the pilots' reference is the last bar.
+        Assert.Equal("""[{"x":"General Services Administration","y":65},{"x":"Department of Labor","y":55},{"x":"Pilots (reference)","y":95,"color":"neutral"}]""",
+            charts[2].GetProperty("data").GetRawText());
+
+        // The table keeps every figure for hosts without charts: name, enrolled, active, active %, median or "—".
+        var rows = OfType(card, "ColumnSet").Select(r => r.GetProperty("columns").EnumerateArray()
+            .Select(c => string.Join("", c.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("text").GetString()))).ToList()).ToList();
+        Assert.Contains(rows, r => r.SequenceEqual(["General Services Administration", "12,000", "9,100", "76%", "65"]));
+        Assert.Contains(rows, r => r.SequenceEqual(["Office of Personnel Management", "4,000", "3,000", "75%", "—"]));
+
+        var empty = _library.Bind(Report() with { Agencies = [], Trend = [] });
+        Assert.DoesNotContain("Chart.", empty.GetRawText());
+        Assert.DoesNotContain("By agency", AllText(empty));
+    }
+
+    [Fact]
+    public void Adoption_report_says_how_many_small_groups_were_left_out()
+    {
+        var text = AllText(_library.Bind(Report(hidden: 3)));
+        Assert.Contains("Groups of fewer than 10 people are never shown; 3 left out.", text);
+        Assert.Contains("Generated {{DATE(2026-03-09T00:00:00Z, SHORT)}}. Totals only, never questions or answers.", text);
+        Assert.DoesNotContain("left out", AllText(_library.Bind(Report(hidden: 0))));
+    }
+
+    internal static IEnumerable<JsonElement> OfType(JsonElement e, string? type)
+    {
+        if (e.ValueKind == JsonValueKind.Array) return e.EnumerateArray().SelectMany(x => OfType(x, type));
+        if (e.ValueKind != JsonValueKind.Object) return [];
+        var self = e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && (type is null || t.GetString() == type)
+            ? [e] : Array.Empty<JsonElement>();
+        return self.Concat(e.EnumerateObject().SelectMany(p => OfType(p.Value, type)));
+    }
+
+    private static List<string> Values(JsonElement choiceSet) =>
+        choiceSet.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("value").GetString()!).ToList();
+
+    private static List<string> Titles(JsonElement choiceSet) =>
+        choiceSet.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("title").GetString()!).ToList();
 
     /// <summary>All string values of the card, unescaped (GetRawText escapes apostrophes and emoji).</summary>
     internal static string AllText(JsonElement e) => e.ValueKind switch

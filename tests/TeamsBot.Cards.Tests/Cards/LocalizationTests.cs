@@ -21,9 +21,10 @@ public sealed partial class LocalizationTests
     {
         var card = _library.Bind(new TimeSavedSurveyCardData("s-1"), "es-US");
         var texts = Texts(card).ToList();
-        Assert.Contains("¿Cuántos minutos le ahorró hoy el asistente?", texts);
-        Assert.Contains("Enviar respuesta", texts);
-        Assert.DoesNotContain("How many minutes did the assistant save you today?", texts);
+        Assert.Contains("¿Cuántos minutos, aproximadamente, le ahorró el asistente en un día típico de esta semana?", texts);
+        Assert.Contains("Totalmente de acuerdo", texts);
+        Assert.Contains("Enviar respuestas", texts);
+        Assert.DoesNotContain("About how many minutes did the assistant save you on a typical day this week?", texts);
     }
 
     [Theory]
@@ -35,8 +36,8 @@ public sealed partial class LocalizationTests
     public void Unknown_or_missing_locale_falls_back_to_english(string? locale)
     {
         var texts = Texts(_library.Bind(new TimeSavedSurveyCardData("s-1"), locale)).ToList();
-        Assert.Contains("How many minutes did the assistant save you today?", texts);
-        Assert.Contains("Send answer", texts);
+        Assert.Contains("About how many minutes did the assistant save you on a typical day this week?", texts);
+        Assert.Contains("Send answers", texts);
     }
 
     [Theory]
@@ -65,6 +66,23 @@ public sealed partial class LocalizationTests
         }
         Assert.Empty(untranslated);
     }
+
+    [Fact]
+    public void Both_languages_have_the_same_strings_and_every_string_is_used_by_a_template()
+    {
+        var en = ResourceKeys("CardStrings.resx");
+        var es = ResourceKeys("CardStrings.es-US.resx");
+        Assert.Equal(en.Order(StringComparer.Ordinal), es.Order(StringComparer.Ordinal));
+        var used = _library.TemplateNames
+            .SelectMany(name => Tokens().Matches(CardLibrary.ReadTemplateSource(name)).Select(m => m.Value[2..^2]))
+            .ToHashSet(StringComparer.Ordinal);
+        var unused = en.Where(k => !used.Contains(k)).ToList();
+        Assert.True(unused.Count == 0, "Strings no template uses: " + string.Join(", ", unused));
+    }
+
+    private static List<string> ResourceKeys(string file) =>
+        System.Xml.Linq.XDocument.Load(Path.Combine(RepoPaths.Root, "cards", "TeamsBot.Cards", "Resources", file))
+            .Root!.Elements("data").Select(d => (string)d.Attribute("name")!).ToList();
 
     [Fact]
     public void Templates_contain_no_hardcoded_english_sentences()

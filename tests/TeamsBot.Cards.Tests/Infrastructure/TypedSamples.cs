@@ -4,6 +4,7 @@ namespace TeamsBot.Cards.Tests.Infrastructure;
 public static class TypedSamples
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 5, 14, 30, 15, 250, TimeSpan.FromHours(-5));
+    private static readonly DateTimeOffset Week = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
 
     public static IReadOnlyList<ICardData> All { get; } =
     [
@@ -43,10 +44,17 @@ public static class TypedSamples
             "Use **Deep Research** for long reports. [bad](javascript:alert(1))", ApprovalState.Approved, "Ana Ruiz"),
         new CampaignStatusCardData("c-1", "New: Deep Research", CampaignState.Completed, 1000, 950, 10, 25, 5, 10, 0, 700, 400, 0, null, Start,
             CanCancel: false, CanResendFailed: true, CanRecall: true, Recalled: 12, PercentComplete: 100),
-        new TimeSavedSurveyCardData("s-1"),
+        new TimeSavedSurveyCardData("s-1", Submitted: true, MinutesSaved: 90, Quality: 4, Effort: 5, Speed: 3,
+            WeekOf: new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero)),
         new SatisfactionPulseCardData("p-1", Submitted: true),
-        new AdoptionReportCardData("Department of Labor", Start.AddDays(-30), Start, 5000, 6000, 83, 120000, 95, 85, 400, Start,
-            [new AgencyAdoption("Department of Labor", 5000, 83, 95)], [new UseCaseShare("Drafting", 40)]),
+        new AdoptionReportCardData("Department of Labor <b>[x](https://evil.example)</b>", Week, Week.AddDays(6), 6000, 5000, 83, 120000,
+            24.0, SatisfactionPercent: null, MedianMinutes: 60, MeanMinutes: null, AgreePercent: 78, NudgesDelivered: 900,
+            NudgeEngagementPercent: null, LessonsCompleted: 400, EventSignups: 60, EventAttended: 45, BroadcastReached: 5800,
+            BroadcastRead: 4100, ResearchReports: 12, HiddenGroups: 1, MinGroupSize: 10, ReferenceMinutes: 95, ReferencePositivePercent: 85,
+            GeneratedAt: Start,
+            Agencies: [new AgencyAdoption("Employment and Training Administration_*", 5000, 4200, 84, 25.5, 88, 60),
+                new AgencyAdoption("Office of Personnel Management", 1000, 800, 80, 18.25, null, null)],
+            Trend: [new WeeklyActive(Week.AddDays(-7), 4700), new WeeklyActive(Week, 5000)]),
         new ProtectedContentRefusalCardData(RefusalReason.Cui, "req-1", new Uri("https://www.example.gov/ai-policy")),
         new ErrorCardData("corr-1", CanRetry: true, Operation: "answer"),
         new RoleRequiredCardData(CardRole.Admin),

@@ -16,6 +16,7 @@ public sealed class RealClientFixture
     public NodeCards.Output? Node { get; }
     public string? NodeFailure { get; }
     public const string ChartProbeId = "probe.charts";
+    public const string MalformedChartProbeId = "probe.charts-malformed";
     public List<string> EmptyDataIds { get; } = [];
     public Dictionary<string, JsonElement> EmptyDataCards { get; } = [];
     public Dictionary<string, string> EmptyDataErrors { get; } = [];
@@ -42,12 +43,26 @@ public sealed class RealClientFixture
             }
         }
 
-        // Why the adoption report has no Chart.* elements: the official renderer must accept every card without warnings.
+        // Teams chart elements, registered in the official renderer by cards.js: documented shapes pass, malformed ones are reported.
         cases.Add(new NodeCards.Case(ChartProbeId, null, null, JsonNode.Parse("""
             {"type":"AdaptiveCard","version":"1.5","body":[
-              {"type":"TextBlock","text":"Adoption","wrap":true,"style":"heading"},
-              {"type":"Chart.VerticalBar","title":"Adoption","data":[{"x":"GSA","y":81}]},
-              {"type":"Chart.Donut","title":"Use cases","data":[{"legend":"Drafting","value":38}]}]}
+              {"type":"TextBlock","text":"Charts","wrap":true,"style":"heading"},
+              {"type":"Chart.Line","title":"Weekly active","fallback":"drop","data":[
+                {"legend":"Active","values":[{"x":"2026-02-23","y":17300},{"x":"2026-03-02","y":18250}]},
+                {"legend":"Enrolled","color":"neutral","values":[{"x":"2026-02-23","y":24000},{"x":"2026-03-02","y":24000}]}]},
+              {"type":"Chart.HorizontalBar","title":"Active %","fallback":"drop","data":[{"x":"GSA","y":76},{"x":"DOL","y":77}]},
+              {"type":"Chart.VerticalBar","title":"Minutes","fallback":"drop","showBarValues":true,"data":[{"x":"GSA","y":65},{"x":"Pilots","y":95,"color":"neutral"}]},
+              {"type":"Chart.Donut","title":"Use cases","data":[{"legend":"Drafting","value":38},{"legend":"Summaries","value":27}]},
+              {"type":"Chart.Pie","title":"Use cases","data":[{"legend":"Drafting","value":38,"color":"categoricalBlue"}]},
+              {"type":"Chart.Gauge","title":"Active","value":76,"segments":[{"legend":"Active","size":76,"color":"good"},{"legend":"Not yet","size":24,"color":"neutral"}]}]}
+            """)));
+        cases.Add(new NodeCards.Case(MalformedChartProbeId, null, null, JsonNode.Parse("""
+            {"type":"AdaptiveCard","version":"1.5","body":[
+              {"type":"TextBlock","text":"Broken charts","wrap":true,"style":"heading"},
+              {"type":"Chart.VerticalBar","title":"Minutes","data":[{"x":"GSA","y":"65"}]},
+              {"type":"Chart.Line","title":"Weekly active"},
+              {"type":"Chart.HorizontalBar","title":"Active %","data":{"x":"GSA","y":76}},
+              {"type":"Chart.Donut","data":[{"legend":"Drafting"}]}]}
             """)));
 
         if (!File.Exists(NodeCards.ChromiumPath))

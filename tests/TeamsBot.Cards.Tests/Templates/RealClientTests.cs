@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using TeamsBot.Cards.Tests.Infrastructure;
 
 namespace TeamsBot.Cards.Tests.Templates;
@@ -63,12 +64,43 @@ public sealed class RealClientTests(RealClientFixture fixture) : IClassFixture<R
     }
 
     [Fact]
-    public void Teams_chart_elements_are_unknown_to_the_official_renderer_so_the_report_uses_a_table()
+    public void Teams_chart_elements_of_the_documented_shape_pass_the_official_renderer()
     {
-        var warnings = fixture.RequireNode().Results[RealClientFixture.ChartProbeId].Validation;
-        Assert.Contains(warnings, w => w.Contains("Chart.VerticalBar", StringComparison.Ordinal));
-        Assert.Contains(warnings, w => w.Contains("Chart.Donut", StringComparison.Ordinal));
-        Assert.DoesNotContain("\"Chart.", CardLibrary.ReadTemplateSource(CardTemplates.AdoptionReport), StringComparison.Ordinal);
+        var events = fixture.RequireNode().Results[RealClientFixture.ChartProbeId].Validation;
+        Assert.True(events.Count == 0, string.Join("\n", events));
+    }
+
+    [Fact]
+    public void Malformed_chart_elements_are_reported_by_the_official_renderer()
+    {
+        var events = fixture.RequireNode().Results[RealClientFixture.MalformedChartProbeId].Validation;
+        Assert.Contains(events, e => e.Contains("Chart.VerticalBar", StringComparison.Ordinal) && e.Contains("data[0].y must be a number", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("Chart.Line", StringComparison.Ordinal) && e.Contains("data is missing", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("Chart.HorizontalBar", StringComparison.Ordinal) && e.Contains("data must be an array", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("Chart.Donut", StringComparison.Ordinal) && e.Contains("data[0].value must be a number", StringComparison.Ordinal));
+        // Nothing is reported as an unknown element: the renderer knows the chart types.
+        Assert.DoesNotContain(events, e => e.Contains("Unknown", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Adoption_report_draws_teams_charts_that_other_hosts_drop()
+    {
+        var template = JsonNode.Parse(CardLibrary.ReadTemplateSource(CardTemplates.AdoptionReport))!;
+        var charts = template["body"]!.AsArray()
+            .Where(e => e?["type"]?.GetValue<string>() is { } t && t.StartsWith("Chart.", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(["Chart.Line", "Chart.HorizontalBar", "Chart.VerticalBar"], charts.Select(c => c!["type"]!.GetValue<string>()));
+        Assert.All(charts, c => Assert.Equal("drop", c!["fallback"]?.GetValue<string>()));
+        // Every bound report (samples, maximal data, typed record) keeps its charts and passes the chart checks above.
+        var node = fixture.RequireNode();
+        foreach (var s in fixture.Samples.Where(s => s.Template == CardTemplates.AdoptionReport))
+        {
+            var raw = fixture.DotNetCards[s.Id].GetRawText();
+            Assert.Contains("\"Chart.Line\"", raw);
+            Assert.Contains("\"Chart.HorizontalBar\"", raw);
+            Assert.Contains("\"Chart.VerticalBar\"", raw);
+            Assert.Empty(node.Results[s.Id].Validation);
+        }
     }
 
     [Fact]

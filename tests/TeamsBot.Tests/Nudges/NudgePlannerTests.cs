@@ -21,7 +21,8 @@ public sealed class NudgePlannerTests
 
     private static NudgePlanner Planner(Action<NudgesOptions>? change = null)
     {
-        var options = new NudgesOptions { QuietHours = "12:00-13:00" };
+        // Lessons here; the weekly survey has its own tests below.
+        var options = new NudgesOptions { QuietHours = "12:00-13:00", Survey = false };
         change?.Invoke(options);
         return new NudgePlanner(Program, options);
     }
@@ -182,5 +183,50 @@ public sealed class NudgePlannerTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void The_weekly_survey_goes_late_in_the_week_to_people_active_that_week_once_and_before_lessons()
+    {
+        var planner = Planner(o => { o.Survey = true; o.SurveyDay = DayOfWeek.Thursday; });
+        // Thursday 14 January 2027, 10:30 in New York; their week began on Monday the 11th.
+        var thursday = new DateTimeOffset(2027, 1, 14, 15, 30, 0, TimeSpan.Zero);
+        var active = Person() with { LastActiveAt = thursday.AddDays(-2) };
+        var decision = planner.Decide(active, thursday);
+        Assert.Equal(new DateOnly(2027, 1, 11), decision.SurveyWeek);
+        Assert.Null(decision.Lesson);
+        Assert.Equal("2027-01-11", NudgePlanner.SurveyId(decision.SurveyWeek!.Value));
+
+        // Wednesday is before the survey day: a lesson instead.
+        Assert.Equal("one", planner.Decide(active with { LastActiveAt = thursday.AddDays(-3) }, thursday.AddDays(-1)).Lesson!.Id);
+        // Not active since last week: no survey (the lesson instead).
+        var idle = planner.Decide(active with { LastActiveAt = new DateTimeOffset(2027, 1, 10, 20, 0, 0, TimeSpan.Zero) }, thursday);
+        Assert.Null(idle.SurveyWeek);
+        Assert.Equal("one", idle.Lesson!.Id);
+        // Already sent this week: the lesson (the cap and one-a-day still apply, as to any nudge).
+        var surveyed = active with { Past = [new PastNudge(NudgePlanner.SurveyKind, "2027-01-11", thursday.AddDays(-1), null)] };
+        Assert.Equal(NudgeSkip.None, planner.Decide(surveyed, thursday.AddDays(1)).Skip);
+        Assert.Null(planner.Decide(surveyed, thursday.AddDays(1)).SurveyWeek);
+        Assert.Equal(NudgeSkip.AlreadyToday, planner.Decide(surveyed, thursday.AddDays(-1).AddHours(3)).Skip);
+        // Stop and Snooze hold for surveys too.
+        Assert.Equal(NudgeSkip.Stopped, planner.Decide(active with { StoppedAt = thursday.AddDays(-10) }, thursday).Skip);
+        Assert.Equal(NudgeSkip.Snoozed, planner.Decide(active with { SnoozedUntil = thursday.AddDays(1) }, thursday).Skip);
+        // Last week's survey does not stand for this week's.
+        var lastWeek = active with { Past = [new PastNudge(NudgePlanner.SurveyKind, "2027-01-04", thursday.AddDays(-7), null)] };
+        Assert.Equal(new DateOnly(2027, 1, 11), planner.Decide(lastWeek, thursday).SurveyWeek);
+    }
+
+    [Fact]
+    public void The_survey_week_is_the_persons_own_week()
+    {
+        var planner = Planner(o => { o.Survey = true; o.SurveyDay = DayOfWeek.Friday; o.WorkingDays = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday"; });
+        // Monday 18 January 2027 00:30 UTC is Monday 09:30 in Tokyo, a new week there (before Friday: no survey),
+        // while it is still Sunday the 17th, the end of the week of the 11th, in New York.
+        var instant = new DateTimeOffset(2027, 1, 18, 0, 30, 0, TimeSpan.Zero);
+        var tokyo = Person("Asia/Tokyo") with { LastActiveAt = instant.AddHours(-1) };
+        Assert.Null(planner.Decide(tokyo, instant).SurveyWeek);
+        Assert.Equal("one", planner.Decide(tokyo, instant).Lesson!.Id);
+        var newYork = Person() with { LastActiveAt = instant.AddDays(-2), TimeZone = "America/New_York" };
+        Assert.Equal(new DateOnly(2027, 1, 11), planner.Decide(newYork, new DateTimeOffset(2027, 1, 16, 15, 30, 0, TimeSpan.Zero)).SurveyWeek);
     }
 }

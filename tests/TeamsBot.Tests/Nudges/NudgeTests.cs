@@ -37,6 +37,8 @@ public sealed class NudgeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
         ["Nudges:WorkingHoursEnd"] = "23:59:59",
         ["Nudges:QuietHours"] = "",
         ["Nudges:DefaultTimeZone"] = "UTC",
+        // The weekly survey depends on the day of the week; its own tests set it.
+        ["Nudges:Survey"] = "false",
     };
 
     public async Task DisposeAsync()

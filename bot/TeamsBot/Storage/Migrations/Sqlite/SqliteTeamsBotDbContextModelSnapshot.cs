@@ -812,6 +812,79 @@ namespace TeamsBot.Storage.Migrations.Sqlite
                     b.ToTable("events", (string)null);
                 });
 
+            modelBuilder.Entity("TeamsBot.Insights.InsightEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("AgencyId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agency_id");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("day");
+
+                    b.Property<short>("Kind")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("OnceKey")
+                        .HasMaxLength(160)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("once_key");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
+                    b.Property<string>("UserKey")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_key");
+
+                    b.Property<int?>("Value")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OnceKey")
+                        .IsUnique();
+
+                    b.HasIndex("Day", "Kind", "AgencyId", "UserKey", "Value")
+                        .HasDatabaseName("ix_insight_events_report");
+
+                    b.ToTable("insight_events", (string)null);
+                });
+
+            modelBuilder.Entity("TeamsBot.Insights.InsightWeekTally", b =>
+                {
+                    b.Property<int>("Week")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("week");
+
+                    b.Property<string>("AgencyId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agency_id");
+
+                    b.Property<string>("Tally")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tally");
+
+                    b.HasKey("Week", "AgencyId");
+
+                    b.ToTable("insight_week_tallies", (string)null);
+                });
+
             modelBuilder.Entity("TeamsBot.Nudges.NudgeDelivery", b =>
                 {
                     b.Property<long>("Id")
