@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Answers;
-using TeamsBot.Answers.Tests;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Testing;
 

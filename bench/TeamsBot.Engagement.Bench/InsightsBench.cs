@@ -36,19 +36,19 @@ internal static class InsightsBench
                 Console.WriteLine($"{label}: loaded {events:N0} events in {load.Elapsed.TotalSeconds:F0} s");
                 var insights = bot.Services.GetRequiredService<InsightsService>();
                 var monday = InsightCalendar.Monday(LastWeek - 1);
-                var (live, liveSeconds, liveAllocated, livePeak) = await MeasureAsync(() => insights.ReportAsync(monday, null, "All agencies", default));
+                var (live, liveSeconds, liveAllocated, livePeak) = await BenchMeasure.RunAsync(() => insights.ReportAsync(monday, null, "All agencies", default));
                 Console.WriteLine($"{label} weekly report before any week is sealed (every week counted from events): {liveSeconds:F2} s, allocated {liveAllocated / 1048576.0:F1} MB, peak RSS +{livePeak / 1048576.0:F0} MB");
-                var (weeks, sealSeconds, _, sealPeak) = await MeasureAsync(() => insights.SealAsync(default));
+                var (weeks, sealSeconds, _, sealPeak) = await BenchMeasure.RunAsync(() => insights.SealAsync(default));
                 Console.WriteLine($"{label} sealing {weeks} weeks (the recurring job, once): {sealSeconds:F2} s, peak RSS +{sealPeak / 1048576.0:F0} MB");
                 for (var run = 0; run < 3; run++)
                 {
-                    var (report, seconds, allocated, peak) = await MeasureAsync(() => insights.ReportAsync(monday, null, "All agencies", default));
+                    var (report, seconds, allocated, peak) = await BenchMeasure.RunAsync(() => insights.ReportAsync(monday, null, "All agencies", default));
                     Console.WriteLine($"{label} weekly report #{run + 1}: {seconds:F2} s, allocated {allocated / 1048576.0:F1} MB, peak RSS +{peak / 1048576.0:F0} MB; " +
                                       $"{report.Totals.ActiveUsers:N0} active of {report.Totals.Enrolled:N0}, {report.Agencies.Count} agencies shown, {report.HiddenGroups} hidden, median {report.Totals.MedianMinutes} min");
                 }
                 if (System.Text.Json.JsonSerializer.Serialize(live) is var a && System.Text.Json.JsonSerializer.Serialize((await insights.ReportAsync(monday, null, "All agencies", default)) with { GeneratedAt = live.GeneratedAt }) != a)
                     throw new InvalidOperationException("The report from sealed weeks differs from the one counted from events.");
-                var (csv, csvSeconds, csvAllocated, csvPeak) = await MeasureAsync(() => insights.CsvAsync(monday.AddDays(-7 * (Weeks - 2)), monday, null, default));
+                var (csv, csvSeconds, csvAllocated, csvPeak) = await BenchMeasure.RunAsync(() => insights.CsvAsync(monday.AddDays(-7 * (Weeks - 2)), monday, null, default));
                 Console.WriteLine($"{label} 11-week CSV: {csvSeconds:F2} s, allocated {csvAllocated / 1048576.0:F1} MB, peak RSS +{csvPeak / 1048576.0:F0} MB, {csv.Split('\n').Length - 2} rows (11 weeks)");
                 using var process = Process.GetCurrentProcess();
                 Console.WriteLine($"{label}: process peak RSS {process.PeakWorkingSet64 / 1048576.0:F0} MB (loading included)");
@@ -56,28 +56,6 @@ internal static class InsightsBench
             if (File.Exists(file)) File.Delete(file);
             if (postgres is not null) await postgres.DisposeAsync();
         }
-    }
-
-    private static async Task<(T Result, double Seconds, long Allocated, long PeakGrowth)> MeasureAsync<T>(Func<Task<T>> work)
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        // Linux: reset the resident-set high-water mark, so the peak below is this work's own.
-        try { File.WriteAllText("/proc/self/clear_refs", "5"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        var before = Resident("VmRSS");
-        var allocated = GC.GetTotalAllocatedBytes(precise: true);
-        var clock = Stopwatch.StartNew();
-        var result = await work();
-        clock.Stop();
-        return (result, clock.Elapsed.TotalSeconds, GC.GetTotalAllocatedBytes(precise: true) - allocated, Resident("VmHWM") - before);
-    }
-
-    private static long Resident(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) * 1024;
-        return 0;
     }
 
     /// <summary>Events of a fixed-seed population: installs first, then each week's questions, ratings, nudges, broadcasts, survey answers and events.</summary>

@@ -11,9 +11,11 @@ using TeamsBot.Testing;
 //        TEAMSBOT_TEST_POSTGRES=… dotnet run -c Release --project bench/TeamsBot.Engagement.Bench -- rsvp [clicks] [rounds]
 //        (BENCH_VERB=rsvp.refresh: the same invokes without the RSVP write, for the ratio)
 //        [TEAMSBOT_TEST_POSTGRES=…] dotnet run -c Release --project bench/TeamsBot.Engagement.Bench -- insights [events]
+//        dotnet run -c Release --project bench/TeamsBot.Engagement.Bench -- research [documents]
 var mode = args.Length > 0 ? args[0] : "plan";
 if (mode == "plan") Plan(args.Length > 1 ? int.Parse(args[1]) : 1_000_000);
 else if (mode == "insights") await InsightsBench.RunAsync(args.Length > 1 ? long.Parse(args[1]) : 10_000_000);
+else if (mode == "research") await ResearchBench.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 2_000);
 else await RsvpAsync(args.Length > 1 ? int.Parse(args[1]) : 200, args.Length > 2 ? int.Parse(args[2]) : 5);
 
 // The planner over a million people, one at a time as the planning job feeds it (pages of the database, here generated):

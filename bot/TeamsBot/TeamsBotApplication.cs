@@ -6,6 +6,7 @@ using TeamsBot.Events;
 using TeamsBot.Insights;
 using TeamsBot.Nudges;
 using TeamsBot.Protocol.Hosting;
+using TeamsBot.Research;
 using TeamsBot.Security;
 using TeamsBot.Storage;
 using TeamsBot.Storage.Jobs;
@@ -33,6 +34,7 @@ public static class TeamsBotApplication
         builder.AddBroadcasts();
         builder.AddEvents();
         builder.AddNudges();
+        builder.AddResearch();
         customize?.Invoke(builder);
 
         var app = builder.Build();

@@ -25,6 +25,7 @@ public static class CardTemplates
     public const string ProtectedContentRefusal = "protected-content-refusal";
     public const string Error = "error";
     public const string RoleRequired = "role-required";
+    public const string ResearchStatus = "research-status";
 }
 
 /// <summary>
@@ -360,4 +361,43 @@ public enum CardRole { Coach, Admin }
 public sealed record RoleRequiredCardData(CardRole Role) : ICardData
 {
     public string TemplateName => CardTemplates.RoleRequired;
+}
+
+/// <summary>Where a deep research request is, as its card shows it.</summary>
+public enum ResearchCardState
+{
+    /// <summary>Running: <see cref="ResearchStatusCardData.Milestone"/> says where; a Cancel button.</summary>
+    Researching,
+    /// <summary>The report was delivered (in the chat, and as a Word document when accepted).</summary>
+    Delivered,
+    Cancelled,
+    /// <summary>Stopped after <see cref="ResearchStatusCardData.MaxMinutes"/> minutes.</summary>
+    TimedOut,
+    /// <summary>Something went wrong; nothing was delivered (no details shown).</summary>
+    Failed,
+    /// <summary>The agency has no Deep Research window.</summary>
+    NoWindow,
+    /// <summary>The agency's window opens on <see cref="ResearchStatusCardData.WindowStart"/>.</summary>
+    NotYetOpen,
+    /// <summary>The agency's window closed on <see cref="ResearchStatusCardData.WindowEnd"/>.</summary>
+    Closed,
+    /// <summary>This person already has a research running (one at a time).</summary>
+    Busy,
+    /// <summary>This person reached <see cref="ResearchStatusCardData.PerDay"/> research requests today.</summary>
+    DailyLimit,
+}
+
+/// <summary>
+/// The deep research card: the acknowledgement ("Researching… usually 5–20 minutes; I'll message you here") updated in
+/// place at milestones (<c>planning</c>, <c>reading</c> with <see cref="SourcesRead"/>, <c>writing</c>) with a Cancel button
+/// (<see cref="CardVerbs.ResearchCancel"/>, data <c>researchId</c>), then its end state; or why research is not available
+/// (the agency's window, with <see cref="Contact"/> to ask). <see cref="WindowEnd"/> is shown while researching too
+/// ("your agency's window is open until …").
+/// </summary>
+public sealed record ResearchStatusCardData(
+    string ResearchId, ResearchCardState State, UserText Question, string Milestone = "", int SourcesRead = 0,
+    DateTimeOffset? WindowStart = null, DateTimeOffset? WindowEnd = null, UserText? AgencyName = null, UserText? Contact = null,
+    int PerDay = 0, int MaxMinutes = 30) : ICardData
+{
+    public string TemplateName => CardTemplates.ResearchStatus;
 }

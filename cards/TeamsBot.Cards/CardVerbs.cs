@@ -54,6 +54,8 @@ public static class CardVerbs
     public const string SurveyTimeSaved = "survey.timeSaved";
     /// <summary>Satisfaction pulse answer. Data: <c>surveyId</c> + inputs <c>rating</c>, <c>comment</c>.</summary>
     public const string SurveyPulse = "survey.pulse";
+    /// <summary>Cancel a running deep research. Data: <c>researchId</c>.</summary>
+    public const string ResearchCancel = "research.cancel";
     /// <summary>Retry the operation an error card reports. Data: <c>operation</c>, <c>correlationId</c>.</summary>
     public const string ErrorRetry = "error.retry";
 
@@ -61,6 +63,6 @@ public static class CardVerbs
     [
         RsvpRegister, RsvpCancel, RsvpRefresh, EventCreate, NudgeSnooze, NudgeStop, BroadcastAck, BroadcastPreview,
         BroadcastSend, BroadcastConfirm, BroadcastEdit, BroadcastApprove, CampaignCancel, CampaignResendFailed, CampaignRecall,
-        CampaignRefresh, SurveyTimeSaved, SurveyPulse, ErrorRetry,
+        CampaignRefresh, SurveyTimeSaved, SurveyPulse, ResearchCancel, ErrorRetry,
     ];
 }

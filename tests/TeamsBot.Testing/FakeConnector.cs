@@ -230,6 +230,7 @@ public sealed partial class FakeConnector : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext http)
     {
+        if (await TryUploadAsync(http)) return;
         var bytes = await ReadBodyAsync(http.Request);
         // The raw target keeps the escaping the bot used (ids like "19:x@thread.v2" must be escaped on the wire).
         var rawTarget = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.Value ?? "";

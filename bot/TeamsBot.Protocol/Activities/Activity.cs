@@ -41,6 +41,8 @@ public sealed record Activity
     public string? InputHint { get; init; }
     public IReadOnlyList<Attachment>? Attachments { get; init; }
     public IReadOnlyList<Entity>? Entities { get; init; }
+    /// <summary>Buttons shown under a message until the user answers (Teams: 1:1 chats; <c>imBack</c> posts the value as the user's message).</summary>
+    public SuggestedActions? SuggestedActions { get; init; }
     public TeamsChannelData? ChannelData { get; init; }
     public string? Action { get; init; }
     public string? ReplyToId { get; init; }
@@ -201,4 +203,16 @@ public sealed record MessageReaction
 {
     public string? Type { get; init; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
+}
+
+/// <summary>Bot Framework <c>suggestedActions</c>: <c>actions</c> (and optionally the recipients they are for).</summary>
+public sealed record SuggestedActions(IReadOnlyList<SuggestedAction> Actions)
+{
+    public IReadOnlyList<string>? To { get; init; }
+}
+
+/// <summary>A Bot Framework card action (<c>type</c> <c>imBack</c>, <c>messageBack</c>, <c>openUrl</c>…) as a suggested action.</summary>
+public sealed record SuggestedAction(string Type, string Title, string? Value)
+{
+    public const string ImBack = "imBack";
 }

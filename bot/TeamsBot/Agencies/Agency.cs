@@ -36,6 +36,8 @@ public sealed record Agency
     public IReadOnlyList<EntitlementWindow> Entitlements { get; init; } = [];
     /// <summary>The agency's rules for the assistant, added to the system prompt of its users' questions (set by admins).</summary>
     public string? PromptRules { get; init; }
+    /// <summary>Deep Research may search the public web besides the approved documents (Responses provider). Off unless an admin turns it on.</summary>
+    public bool AllowWebResearch { get; init; }
 
     /// <summary>True when a window for <paramref name="feature"/> contains <paramref name="at"/> (start inclusive, end exclusive).</summary>
     public bool IsEntitled(string feature, DateTimeOffset at) =>

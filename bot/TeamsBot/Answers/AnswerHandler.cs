@@ -27,6 +27,7 @@ internal sealed class AnswerHandler(
     IOptions<AnswersOptions> answersOptions,
     AnswersTelemetry telemetry,
     IInsightRecorder insights,
+    IEnumerable<IAnswerFollowUp> followUps,
     ILogger<AnswerHandler> logger) : ITurnHandler
 {
     public const string Informative = "Searching agency guidance…";
@@ -81,7 +82,8 @@ internal sealed class AnswerHandler(
         if (client is null)
         {
             var quoted = OfflinePassages(passages);
-            await EndAsync(stream, AnswerComposer.FinalMessage(AnswerComposer.OfflineAnswer(quoted, null, AnswerComposer.NotConfiguredLine), quoted, aiGenerated: false));
+            await EndAsync(stream, await FollowUpsAsync(context.Activity, question,
+                AnswerComposer.FinalMessage(AnswerComposer.OfflineAnswer(quoted, null, AnswerComposer.NotConfiguredLine), quoted, aiGenerated: false), cancellationToken));
             return;
         }
 
@@ -112,8 +114,26 @@ internal sealed class AnswerHandler(
         else if (outcome.Kind == Outcome.Interrupted) text += "\n\n_(The connection to the AI model was interrupted, so this answer may be incomplete.)_";
         else if (text.Length == 0) text = "The AI model returned an empty answer. Please rephrase your question and try again.";
 
-        await EndAsync(stream, AnswerComposer.FinalMessage(text, passages, aiGenerated: true));
+        await EndAsync(stream, await FollowUpsAsync(context.Activity, question, AnswerComposer.FinalMessage(text, passages, aiGenerated: true), cancellationToken));
         await RememberAsync(conversationId, question, outcome.Text);
+    }
+
+    /// <summary>The actions other slices offer under this answer (e.g. Research this deeper), as suggested actions.</summary>
+    private async Task<Activity> FollowUpsAsync(Activity inbound, string question, Activity final, CancellationToken cancellationToken)
+    {
+        var actions = new List<SuggestedAction>();
+        foreach (var followUp in followUps)
+        {
+            try
+            {
+                if (await followUp.ForAsync(inbound, question, cancellationToken) is { } action) actions.Add(action);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("A follow-up action was left out ({Error})", e.GetType().Name);
+            }
+        }
+        return actions.Count == 0 ? final : final with { SuggestedActions = new SuggestedActions(actions) };
     }
 
     // Fair use protects the service; a store that cannot count must not stop people's questions.

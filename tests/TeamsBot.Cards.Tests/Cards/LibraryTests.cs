@@ -16,7 +16,7 @@ public sealed class LibraryTests
         [
             "adoption-report", "announcement", "answer-source", "broadcast-approval", "broadcast-composer", "broadcast-confirm", "campaign-status",
             "error", "event-attendees", "event-composer", "event-reminder",
-            "hackathon-invite", "help", "protected-content-refusal", "role-required", "satisfaction-pulse", "time-saved-survey", "training-nudge",
+            "hackathon-invite", "help", "protected-content-refusal", "research-status", "role-required", "satisfaction-pulse", "time-saved-survey", "training-nudge",
             "welcome", "workshop-invite",
         ];
         Assert.Equal(expected, _library.TemplateNames);
@@ -258,6 +258,117 @@ public sealed class LibraryTests
         Assert.Contains("Groups of fewer than 10 people are never shown; 3 left out.", text);
         Assert.Contains("Generated {{DATE(2026-03-09T00:00:00Z, SHORT)}}. Totals only, never questions or answers.", text);
         Assert.DoesNotContain("left out", AllText(_library.Bind(Report(hidden: 0))));
+    }
+
+    private static readonly DateTimeOffset WindowEnd = new(2026, 6, 30, 23, 59, 59, TimeSpan.Zero);
+
+    private static ResearchStatusCardData Research(ResearchCardState state, string milestone = "", int sourcesRead = 0) =>
+        new("r-9", state, "Compare FOIA automation across agencies", milestone, sourcesRead);
+
+    private static List<JsonElement> Actions(JsonElement card) =>
+        card.TryGetProperty("actions", out var actions) ? [.. actions.EnumerateArray()] : [];
+
+    [Theory]
+    [InlineData("planning", "Planning the questions to look into")]
+    [InlineData("reading", "Reading sources (7 so far)")]
+    [InlineData("writing", "Writing the report")]
+    [InlineData("", "Starting")]
+    [InlineData("queued", "Starting")]
+    public void Research_in_progress_shows_its_milestone_and_a_cancel_button(string milestone, string expected)
+    {
+        var card = _library.Bind(Research(ResearchCardState.Researching, milestone, 7) with { WindowEnd = WindowEnd });
+        var text = AllText(card);
+        Assert.Contains("Researching… usually 5–20 minutes. I'll message you here when the report is ready.", text);
+        Assert.Contains(expected, text);
+        // Exactly one milestone line.
+        var milestones = new[] { "Planning the questions to look into", "Reading sources (", "Writing the report", "Starting" };
+        Assert.Single(milestones, m => text.Contains(m, StringComparison.Ordinal));
+        Assert.Contains("Your agency's Deep Research window is open until {{DATE(2026-06-30T23:59:59Z, SHORT)}}.", text);
+
+        var cancel = Assert.Single(Actions(card));
+        Assert.Equal("Action.Execute", cancel.GetProperty("type").GetString());
+        Assert.Equal(CardVerbs.ResearchCancel, cancel.GetProperty("verb").GetString());
+        Assert.Equal("research.cancel", cancel.GetProperty("verb").GetString());
+        Assert.Equal("Cancel", cancel.GetProperty("title").GetString());
+        Assert.Equal("destructive", cancel.GetProperty("style").GetString());
+        Assert.Equal("""{"researchId":"r-9"}""", cancel.GetProperty("data").GetRawText());
+        Assert.False(card.TryGetProperty("refresh", out _));
+
+        Assert.DoesNotContain("window is open", AllText(_library.Bind(Research(ResearchCardState.Researching, milestone))));
+        var es = AllText(_library.Bind(Research(ResearchCardState.Researching, "reading", 7), "es-US"));
+        Assert.Contains("Investigando…", es);
+        Assert.Contains("Leyendo fuentes (7 hasta ahora)", es);
+        Assert.Equal("Cancelar", Assert.Single(Actions(_library.Bind(Research(ResearchCardState.Researching), "es-US"))).GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [InlineData(ResearchCardState.Delivered, "Done: the report is in this chat.")]
+    [InlineData(ResearchCardState.Cancelled, "Cancelled. Nothing more will be sent for this question.")]
+    [InlineData(ResearchCardState.TimedOut, "Stopped after 45 minutes without a finished report. Try a narrower question.")]
+    [InlineData(ResearchCardState.Failed, "Something went wrong and no report was made. Please try again later.")]
+    [InlineData(ResearchCardState.Busy, "You already have a research running. Cancel it or wait for its report.")]
+    [InlineData(ResearchCardState.DailyLimit, "You have reached today's limit of 3 research requests. Try again tomorrow.")]
+    [InlineData(ResearchCardState.NoWindow, "Deep Research is not available for your agency.")]
+    [InlineData(ResearchCardState.NotYetOpen, "Deep Research opens for your agency on {{DATE(2026-01-01T05:00:00Z, SHORT)}}.")]
+    [InlineData(ResearchCardState.Closed, "Your agency's Deep Research window closed on {{DATE(2026-06-30T23:59:59Z, SHORT)}}.")]
+    public void Research_that_is_over_or_not_allowed_says_why_and_offers_no_buttons(ResearchCardState state, string expected)
+    {
+        var data = Research(state, "reading", 12) with
+        {
+            PerDay = 3, MaxMinutes = 45, WindowStart = new DateTimeOffset(2026, 1, 1, 5, 0, 0, TimeSpan.Zero), WindowEnd = WindowEnd,
+        };
+        var card = _library.Bind(data);
+        var text = AllText(card);
+        Assert.Contains(expected, text);
+        Assert.Empty(Actions(card));
+        Assert.DoesNotContain("Researching…", text);
+        Assert.DoesNotContain("Reading sources", text);
+        Assert.DoesNotContain("window is open", text);
+        // Only the window states say whom to ask.
+        var window = state is ResearchCardState.NoWindow or ResearchCardState.NotYetOpen or ResearchCardState.Closed;
+        Assert.Equal(window, text.Contains("Questions? Ask your agency's AI program coach.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Research_unavailable_names_the_agency_and_contact_when_known()
+    {
+        var noWindow = AllText(_library.Bind(Research(ResearchCardState.NoWindow)));
+        Assert.Contains("Deep Research is not available for your agency.", noWindow);
+        Assert.Contains("Questions? Ask your agency's AI program coach.", noWindow);
+
+        var named = AllText(_library.Bind(Research(ResearchCardState.NoWindow) with { AgencyName = "Department of Labor", Contact = "Ana Ruiz" }));
+        Assert.Contains("Deep Research is not available for Department of Labor.", named);
+        Assert.Contains("Questions? Ask Ana Ruiz.", named);
+        Assert.DoesNotContain("AI program coach", named);
+
+        // A window state without its date still reads as a sentence (no unresolved binding).
+        Assert.Contains("Deep Research is not open for your agency yet.", AllText(_library.Bind(Research(ResearchCardState.NotYetOpen))));
+        Assert.Contains("Your agency's Deep Research window has closed.", AllText(_library.Bind(Research(ResearchCardState.Closed))));
+        Assert.Contains("¿Preguntas? Consulte al coach del programa de IA de su agencia.",
+            AllText(_library.Bind(Research(ResearchCardState.NoWindow), "es-US")));
+    }
+
+    [Fact]
+    public void Research_question_is_the_heading_and_shows_as_typed()
+    {
+        var card = _library.Bind(new ResearchStatusCardData("r-9", ResearchCardState.Delivered,
+            "Is **bold** <b>html</b> [a link](https://evil.example) ${$root.researchId} ok?"));
+        var body = card.GetProperty("body").EnumerateArray().ToList();
+        Assert.Equal("Deep Research", body[0].GetProperty("text").GetString());
+        var heading = body[1];
+        Assert.Equal("heading", heading.GetProperty("style").GetString());
+        var question = heading.GetProperty("text").GetString()!;
+        Assert.Contains(@"Is \*\*bold\*\* \<b\>html\</b\> \[a link\](https://evil.example) $", question);
+        Assert.DoesNotContain("[a link](", question);
+        Assert.False(question.Contains("${", StringComparison.Ordinal), question);
+        Assert.DoesNotContain("r-9", question);
+
+        // No question: the card still has a heading.
+        var empty = _library.Bind(new ResearchStatusCardData("r-9", ResearchCardState.Busy, ""));
+        var first = empty.GetProperty("body").EnumerateArray().First();
+        Assert.Equal("Deep Research", first.GetProperty("text").GetString());
+        Assert.Equal("heading", first.GetProperty("style").GetString());
+        Assert.Empty(AccessibilityTests.Check(empty));
     }
 
     internal static IEnumerable<JsonElement> OfType(JsonElement e, string? type)

@@ -103,7 +103,7 @@ public sealed partial class LocalizationTests
 
     // Commands are typed in English in every language; choice values are machine values (the composer's kind and audience type).
     private static bool IsCommandOrValue(string text) =>
-        text is "help" or "new chat" or "nudges" or "attendees" or "training" or "feedback" or "stop tips" or "broadcast" or "campaigns" or "events" or "report" or "agencies"
+        text is "help" or "new chat" or "nudges" or "attendees" or "training" or "feedback" or "stop tips" or "broadcast" or "campaigns" or "events" or "report" or "agencies" or "research"
             or "announcement" or "nudge" or "invite" or "workshop" or "hackathon" or "tenant" or "groups" or "team" or "users";
 
     [GeneratedRegex(@"\[\[[A-Za-z0-9_.]+\]\]")]

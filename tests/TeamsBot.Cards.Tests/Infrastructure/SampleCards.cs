@@ -10,7 +10,10 @@ public static class SampleCards
     {
         public string Id => $"{Template}.{Variant}.{Locale}";
         public ICardData? Typed { get; init; }
-        public string Variant => Typed is not null ? "typed" : DataFile.EndsWith(".max.data.json", StringComparison.Ordinal) ? "max" : "sample";
+        /// <summary>1 for a template's first typed record, 2 for its second, …: ids stay unique when a template has several.</summary>
+        public int TypedOrdinal { get; init; } = 1;
+        public string Variant => Typed is not null ? (TypedOrdinal == 1 ? "typed" : $"typed{TypedOrdinal}")
+            : DataFile.EndsWith(".max.data.json", StringComparison.Ordinal) ? "max" : "sample";
         public bool IsMax => Variant == "max";
     }
 
@@ -31,12 +34,14 @@ public static class SampleCards
                     samples.Add(new Sample(name, Path.GetFileName(file), locale, JsonNode.Parse(File.ReadAllText(file))!));
             }
         }
+        var ordinals = new Dictionary<string, int>();
         foreach (var typed in TypedSamples.All)
         {
+            var ordinal = ordinals[typed.TemplateName] = ordinals.GetValueOrDefault(typed.TemplateName) + 1;
             foreach (var locale in CardLibrary.SupportedLocales)
             {
                 var node = JsonSerializer.SerializeToNode(typed, typed.GetType(), CardLibrary.DataJsonOptions)!;
-                samples.Add(new Sample(typed.TemplateName, "(typed)", locale, node) { Typed = typed });
+                samples.Add(new Sample(typed.TemplateName, "(typed)", locale, node) { Typed = typed, TypedOrdinal = ordinal });
             }
         }
         return samples;

@@ -1,10 +1,13 @@
 namespace TeamsBot.Cards.Tests.Infrastructure;
 
-/// <summary>One typed record per template, built the way the app builds them (including hostile user text).</summary>
+/// <summary>At least one typed record per template (several for cards with many states), built the way the app builds them (including hostile user text).</summary>
 public static class TypedSamples
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 5, 14, 30, 15, 250, TimeSpan.FromHours(-5));
     private static readonly DateTimeOffset Week = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+    // Declared before All: static fields initialise in textual order.
+    private static readonly DateTimeOffset WindowEnd = new(2026, 6, 30, 23, 59, 59, TimeSpan.Zero);
+    private const string Question = "What do **other agencies** say about <b>AI</b> for FOIA? [see](https://evil.example) ${$root.researchId}";
 
     public static IReadOnlyList<ICardData> All { get; } =
     [
@@ -58,5 +61,18 @@ public static class TypedSamples
         new ProtectedContentRefusalCardData(RefusalReason.Cui, "req-1", new Uri("https://www.example.gov/ai-policy")),
         new ErrorCardData("corr-1", CanRetry: true, Operation: "answer"),
         new RoleRequiredCardData(CardRole.Admin),
+        // Deep research: every state, the question as typed (markdown, HTML and a template expression shown literally).
+        new ResearchStatusCardData("r-1", ResearchCardState.Researching, Question, Milestone: "planning", WindowEnd: WindowEnd),
+        new ResearchStatusCardData("r-1", ResearchCardState.Delivered, Question, "writing", 12, WindowEnd: WindowEnd),
+        new ResearchStatusCardData("r-1", ResearchCardState.Cancelled, Question, "reading", 3),
+        new ResearchStatusCardData("r-1", ResearchCardState.TimedOut, Question, "reading", 40, MaxMinutes: 30),
+        new ResearchStatusCardData("r-1", ResearchCardState.Failed, Question),
+        new ResearchStatusCardData("r-2", ResearchCardState.NoWindow, Question, AgencyName: "Department of Labor <b>[x](https://evil.example)</b>"),
+        new ResearchStatusCardData("r-3", ResearchCardState.NotYetOpen, Question, WindowStart: WindowEnd.AddMonths(-6), WindowEnd: WindowEnd,
+            AgencyName: "Department of Labor", Contact: "Ana Ruiz (ana.ruiz@dol.gov)"),
+        new ResearchStatusCardData("r-4", ResearchCardState.Closed, Question, WindowStart: WindowEnd.AddMonths(-18), WindowEnd: WindowEnd.AddMonths(-12),
+            Contact: "Sam *Lee*"),
+        new ResearchStatusCardData("r-5", ResearchCardState.Busy, Question),
+        new ResearchStatusCardData("r-6", ResearchCardState.DailyLimit, Question, PerDay: 3),
     ];
 }

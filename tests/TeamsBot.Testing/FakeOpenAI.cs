@@ -3,9 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using TeamsBot.Testing;
 
-namespace TeamsBot.Answers.Tests;
+namespace TeamsBot.Testing;
 
 /// <summary>What the fake model does for one request.</summary>
 public sealed record ModelScript
@@ -112,6 +111,17 @@ public sealed class FakeOpenAI : IAsyncDisposable
         }
 
         var model = body.TryGetProperty("model", out var m) ? m.GetString() : "fake";
+        if (!body.TryGetProperty("stream", out var stream) || stream.ValueKind != JsonValueKind.True)
+        {
+            // A plain (non-streaming) chat completion: the whole text at once.
+            await http.Response.WriteAsJsonAsync(new
+            {
+                id = "chatcmpl-fake", @object = "chat.completion", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model,
+                choices = new[] { new { index = 0, message = new { role = "assistant", content = string.Concat(script.Tokens.Select(t => t.Token)) }, finish_reason = "stop" } },
+                usage = new { prompt_tokens = 10, completion_tokens = 10, total_tokens = 20 },
+            });
+            return;
+        }
         http.Response.StatusCode = 200;
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";

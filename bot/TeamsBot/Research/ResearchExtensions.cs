@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using TeamsBot.Cards;
+using TeamsBot.Protocol.Activities;
+using TeamsBot.Protocol.Hosting;
+using TeamsBot.Storage.Jobs;
+
+namespace TeamsBot.Research;
+
+public static class ResearchExtensions
+{
+    /// <summary>
+    /// Deep research inside each agency's window: <c>research &lt;question&gt;</c>, the stepwise durable run (Offline or
+    /// Iterative provider), Cancel, delivery with citations and the Word document through Teams file consent, retention.
+    /// </summary>
+    public static IHostApplicationBuilder AddResearch(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ResearchOptions>().BindConfiguration(ResearchOptions.Section)
+            .Validate(o => o.PerUserPerDay is >= 1 and <= 100, "Research:PerUserPerDay must be between 1 and 100.")
+            .Validate(o => o.MaxDuration >= TimeSpan.FromMinutes(1) && o.MaxDuration <= TimeSpan.FromHours(4), "Research:MaxDuration must be between 00:01:00 and 04:00:00.")
+            .Validate(o => o.PerAgencyConcurrency is >= 1 and <= 10_000, "Research:PerAgencyConcurrency must be between 1 and 10000.")
+            .Validate(o => o.Retention >= TimeSpan.FromHours(1), "Research:Retention must be at least 01:00:00.")
+            .Validate(o => o.MaxSubQuestions is >= 1 and <= 12 && o.PassagesPerSubQuestion is >= 1 and <= 10, "Research:MaxSubQuestions must be 1–12 and Research:PassagesPerSubQuestion 1–10.")
+            .Validate(o => Enum.IsDefined(o.Provider), "Research:Provider must be Offline, Iterative or Responses.")
+            .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(100), "Research:PollInterval must be at least 00:00:00.1.")
+            .Validate(o => o.MaxToolCalls is >= 1 and <= 1_000, "Research:MaxToolCalls must be between 1 and 1000.")
+            .ValidateOnStart();
+        services.AddSingleton<OfflineResearch>();
+        services.AddSingleton<IterativeResearch>();
+        services.AddSingleton<ResponsesResearch>();
+        // Creating a background response is not idempotent: never retried (a retry could start and bill a second research).
+        services.AddHttpClient(ResponsesResearch.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(2)).AddStandardResilienceHandler(r => r.Retry.DisableForUnsafeHttpMethods());
+        services.AddSingleton<ResearchService>();
+        services.AddSingleton<TeamsBot.Answers.IAnswerFollowUp, ResearchFollowUp>();
+        services.AddHttpClient(ResearchService.UploadClient, c => c.Timeout = TimeSpan.FromMinutes(2)).AddStandardResilienceHandler();
+        services.AddOneTimeJob<ResearchRunJob>();
+        services.AddRecurringJob<ResearchCleanupJob>("research.cleanup", "Deletes research questions and reports after Research:Retention",
+            _ => JobSchedule.Every(TimeSpan.FromHours(6)));
+        services.AddBotRoutes(routes => routes
+            .OnCommand<ResearchCommandHandler>(ResearchCommandHandler.Command)
+            .OnCardAction<ResearchCancelHandler, ResearchCancelData>(CardVerbs.ResearchCancel)
+            .OnInvoke<ResearchFileConsentHandler, FileConsentCardResponse>(FileConsent.InvokeName));
+        return builder;
+    }
+}

@@ -1,0 +1,336 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TeamsBot.Agencies;
+using TeamsBot.Answers;
+using TeamsBot.Cards;
+using TeamsBot.Insights;
+using TeamsBot.Protocol.Activities;
+using TeamsBot.Protocol.Connector;
+using TeamsBot.Storage;
+using TeamsBot.Storage.Jobs;
+
+namespace TeamsBot.Research;
+
+/// <summary>Why a research did not start, or that it did (with its id).</summary>
+public sealed record ResearchStart(string? Id, ResearchCardState State, DateTimeOffset? WindowStart = null, DateTimeOffset? WindowEnd = null, string? AgencyName = null);
+
+/// <summary>
+/// Deep research: the entitlement and caps at the start, the stepwise run (a durable job; every finished step stored, so a
+/// restart continues where it stopped), cancellation, the time limit, and delivery once: the summary with cited findings in
+/// the chat, then the full report as a Word document through Teams file consent (or as Markdown when declined).
+/// </summary>
+public sealed class ResearchService(
+    IDbContextFactory<TeamsBotDbContext> db, IAgencyDirectory directory, IAgencyRegistry registry, IServiceProvider services, IConnectorClient connector,
+    IDurableJobs jobs, CardLibrary cards, IInsightRecorder insights, IHttpClientFactory http, SqliteWriteGate writeGate, IOptions<ResearchOptions> options,
+    TimeProvider time, ILogger<ResearchService> logger)
+{
+    public const string UploadClient = "research-upload";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private IResearchProvider Provider => options.Value.Provider switch
+    {
+        ResearchProviderKind.Iterative => services.GetRequiredService<IterativeResearch>(),
+        ResearchProviderKind.Responses => services.GetRequiredService<ResponsesResearch>(),
+        _ => services.GetRequiredService<OfflineResearch>(),
+    };
+
+    /// <summary>Checks the agency's window and the person's caps, stores the research and schedules its run.</summary>
+    public async Task<ResearchStart> StartAsync(UserKey user, string question, string serviceUrl, string conversationId, string? locale, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        var person = await directory.ResolveAsync(user, cancellationToken);
+        var agency = await registry.FindAsync(person.AgencyId, cancellationToken);
+        var windows = agency?.Entitlements.Where(w => string.Equals(w.Feature, o.Feature, StringComparison.OrdinalIgnoreCase)).ToList() ?? [];
+        var open = windows.Where(w => w.Start <= now && now < w.End).MaxBy(w => w.End);
+        if (open is null)
+        {
+            if (windows.Where(w => w.Start > now).MinBy(w => w.Start) is { } next) return new ResearchStart(null, ResearchCardState.NotYetOpen, next.Start, next.End, agency?.Name);
+            if (windows.Where(w => w.End <= now).MaxBy(w => w.End) is { } past) return new ResearchStart(null, ResearchCardState.Closed, past.Start, past.End, agency?.Name);
+            return new ResearchStart(null, ResearchCardState.NoWindow, AgencyName: agency?.Name);
+        }
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var jobsOf = context.Set<ResearchJob>().Where(j => j.ObjectId == user.AadObjectId);
+        if (await jobsOf.AnyAsync(j => ResearchStatus.Live.Contains(j.Status), cancellationToken)) return new ResearchStart(null, ResearchCardState.Busy);
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var today = await jobsOf.Where(j => j.CreatedAt >= midnight).Select(j => j.CreatedAt).ToListAsync(cancellationToken);
+        if (today.Count >= o.PerUserPerDay) return new ResearchStart(null, ResearchCardState.DailyLimit);
+        var job = new ResearchJob
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)), ObjectId = user.AadObjectId, TenantId = user.TenantId, AgencyId = person.AgencyId,
+            ServiceUrl = serviceUrl, ConversationId = conversationId, Locale = locale, Question = question, Status = ResearchStatus.Queued, CreatedAt = now, WindowEnd = open.End,
+        };
+        context.Add(job);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // A second request at the same moment (double send, another replica): the database keeps one live research per person.
+            return new ResearchStart(null, ResearchCardState.Busy);
+        }
+        return new ResearchStart(job.Id, ResearchCardState.Researching, open.Start, open.End, agency?.Name);
+    }
+
+    /// <summary>Remembers the acknowledgement card (updated in place at milestones) and schedules the run.</summary>
+    public async Task ScheduleAsync(string id, string? ackActivityId, CancellationToken cancellationToken)
+    {
+        await using (var context = await db.CreateDbContextAsync(cancellationToken))
+            await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.AckActivityId, ackActivityId), cancellationToken);
+        await jobs.ScheduleOnceAsync<ResearchRunJob>(id, time.GetUtcNow(), new Dictionary<string, string> { [ResearchRunJob.IdKey] = id }, cancellationToken);
+    }
+
+    public ResearchStatusCardData Card(ResearchJob job, ResearchCardState state) =>
+        new(job.Id, state, job.Question, job.Milestone, job.SourcesRead, WindowEnd: job.WindowEnd, MaxMinutes: (int)options.Value.MaxDuration.TotalMinutes);
+
+    /// <summary>Cancel: a live research stops (its run sees it at the next step) and never delivers. Null when it is not the person's.</summary>
+    public async Task<ResearchJob?> CancelAsync(string id, string objectId, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await context.Set<ResearchJob>().Where(j => j.Id == id && j.ObjectId == objectId && ResearchStatus.Live.Contains(j.Status))
+            .ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, ResearchStatus.Cancelled).SetProperty(j => j.FinishedAt, now), cancellationToken);
+        await jobs.CancelOnceAsync<ResearchRunJob>(id, cancellationToken);
+        var job = await context.Set<ResearchJob>().AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.ObjectId == objectId, cancellationToken);
+        if (job is { Status: ResearchStatus.Cancelled, State: { } state })
+        {
+            try
+            {
+                // Work the provider does elsewhere (a background response) is stopped too.
+                await Provider.CancelAsync(JsonSerializer.Deserialize<ResearchState>(state, Json)!, cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                logger.LogWarning("Research {ResearchId}: the provider's cancel failed ({Error}); nothing will be delivered anyway", id, e.GetType().Name);
+            }
+        }
+        return job;
+    }
+
+    /// <summary>
+    /// Runs a research from where it stands: step after step, each stored before the next; stops when cancelled; ends it after
+    /// <c>Research:MaxDuration</c>; delivers once when the report is written. Safe to run again after a crash.
+    /// </summary>
+    public async Task RunAsync(string id, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        while (true)
+        {
+            await using var context = await db.CreateDbContextAsync(cancellationToken);
+            var job = await context.Set<ResearchJob>().FirstOrDefaultAsync(j => j.Id == id, cancellationToken);
+            if (job is null) return;
+            if (job.Status == ResearchStatus.Delivering)
+            {
+                await DeliverAsync(job, cancellationToken);
+                return;
+            }
+            if (!ResearchStatus.Live.Contains(job.Status)) return;
+            var now = time.GetUtcNow();
+            if (now - job.CreatedAt > o.MaxDuration)
+            {
+                await EndAsync(job.Id, ResearchStatus.TimedOut, cancellationToken);
+                await NotifyAsync(job, ResearchCardState.TimedOut,
+                    $"Your research ran past {(int)o.MaxDuration.TotalMinutes} minutes without a finished report, so it was stopped. Try a narrower question.", cancellationToken);
+                return;
+            }
+            if (job.Status == ResearchStatus.Queued)
+            {
+                // Per-agency concurrency: wait for a free place.
+                if (!await ClaimAsync(job, now, cancellationToken))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), time, cancellationToken);
+                    continue;
+                }
+                continue;
+            }
+            var state = job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
+            var allowWeb = (await registry.FindAsync(job.AgencyId, cancellationToken))?.AllowWebResearch == true;
+            var previousMilestone = job.Milestone;
+            ResearchStepResult step;
+            try
+            {
+                step = await Provider.StepAsync(new ResearchRequest(job.Question, allowWeb), state, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Research {ResearchId} failed at step {Step} ({Error})", job.Id, state.Step, e.GetType().Name);
+                await EndAsync(job.Id, ResearchStatus.Failed, cancellationToken);
+                await NotifyAsync(job, ResearchCardState.Failed, "Something went wrong and no report was made. Please try again later.", cancellationToken);
+                return;
+            }
+            // Store the step only if the research is still live (a Cancel in the meantime wins).
+            var report = step.Report is { } r ? JsonSerializer.Serialize(r, Json) : null;
+            var stored_ = await context.Set<ResearchJob>().Where(j => j.Id == id && j.Status == ResearchStatus.Running)
+                .ExecuteUpdateAsync(x => x.SetProperty(j => j.State, JsonSerializer.Serialize(state, Json)).SetProperty(j => j.Milestone, step.Milestone)
+                    .SetProperty(j => j.SourcesRead, step.SourcesRead).SetProperty(j => j.Report, report)
+                    .SetProperty(j => j.Status, report != null ? ResearchStatus.Delivering : ResearchStatus.Running), cancellationToken);
+            if (stored_ == 0) return;
+            if (step.Milestone != previousMilestone || step.Milestone == "reading")
+            {
+                job.Milestone = step.Milestone;
+                job.SourcesRead = step.SourcesRead;
+                await UpdateCardAsync(job, ResearchCardState.Researching, cancellationToken);
+            }
+            if (o.StepDelay > TimeSpan.Zero) await Task.Delay(o.StepDelay, time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Queued → running when the agency has a free place, counted and claimed as one: under the SQLite write lock, or a
+    /// PostgreSQL transaction-scoped advisory lock per agency (replicas claiming at once cannot both take the last place).
+    /// </summary>
+    private async Task<bool> ClaimAsync(ResearchJob job, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        using var _ = await writeGate.EnterAsync(cancellationToken);
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        if (context.Database.ProviderName?.Contains("Npgsql", StringComparison.Ordinal) == true)
+        {
+            var key = BitConverter.ToInt64(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("research-agency:" + job.AgencyId)), 0);
+            await context.Database.ExecuteSqlInterpolatedAsync($"SELECT pg_advisory_xact_lock({key})", cancellationToken);
+        }
+        var running = await context.Set<ResearchJob>().CountAsync(j => j.AgencyId == job.AgencyId && j.Status == ResearchStatus.Running, cancellationToken);
+        if (running >= options.Value.PerAgencyConcurrency) return false;
+        var claimed = await context.Set<ResearchJob>().Where(j => j.Id == job.Id && j.Status == ResearchStatus.Queued)
+            .ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, ResearchStatus.Running).SetProperty(j => j.StartedAt, now), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return claimed == 1;
+    }
+
+    private async Task EndAsync(string id, string status, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await context.Set<ResearchJob>().Where(j => j.Id == id && (ResearchStatus.Live.Contains(j.Status) || j.Status == ResearchStatus.Delivering))
+            .ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, status).SetProperty(j => j.FinishedAt, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// The report in the chat (summary and cited findings, AI label when a model wrote it, feedback), then the Word document
+    /// offered through file consent; the acknowledgement card says done. Marked delivered once sent.
+    /// </summary>
+    private async Task DeliverAsync(ResearchJob job, CancellationToken cancellationToken)
+    {
+        var report = JsonSerializer.Deserialize<ResearchReport>(job.Report!, Json)!;
+        var state = job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
+        // Each piece is marked sent right after it goes, so a delivery a crash interrupted sends only what is missing.
+        if (!state.ReportSent)
+        {
+            var message = AnswerComposer.FinalMessage(report.Markdown(full: false) + "\n\nThe full report is ready as a Word document: accept it below to save it to your OneDrive.",
+                report.Sources, aiGenerated: !report.Extractive);
+            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, message), cancellationToken);
+            state.ReportSent = true;
+            await SaveStateAsync(job.Id, state, cancellationToken);
+        }
+        if (!state.OfferSent)
+        {
+            // Dated by the request, so the document offered and the one uploaded later say the same.
+            var document = ResearchDocument.Create(report, job.CreatedAt);
+            var context = new { researchId = job.Id };
+            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, Activity.Message() with
+            {
+                Attachments = [FileConsent.Card(FileName(job), "The full Deep Research report (Word document).", document.Length, context, context)],
+            }), cancellationToken);
+            state.OfferSent = true;
+            await SaveStateAsync(job.Id, state, cancellationToken);
+        }
+        await EndAsync(job.Id, ResearchStatus.Delivered, cancellationToken);
+        insights.Record(InsightKind.ResearchDelivered, new UserKey(job.ObjectId, job.TenantId), job.AgencyId, subject: job.Id);
+        await UpdateCardAsync(job, ResearchCardState.Delivered, cancellationToken);
+        logger.LogInformation("Research {ResearchId} delivered: {Findings} findings, {Sources} sources", job.Id, report.Findings.Count, report.Sources.Count);
+    }
+
+    private async Task SaveStateAsync(string id, ResearchState state, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.State, JsonSerializer.Serialize(state, Json)), cancellationToken);
+    }
+
+    private static string FileName(ResearchJob job) => $"Deep Research {job.CreatedAt:yyyy-MM-dd} {job.Id[..6]}.docx";
+
+    /// <summary>
+    /// The person's answer to the Word document: accepted → the bytes are PUT to Teams' upload URL and the file shown;
+    /// declined → the whole report as Markdown in the chat. Answered once per research.
+    /// </summary>
+    public async Task<string?> ConsentAsync(string id, string objectId, FileConsentCardResponse answer, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var job = await context.Set<ResearchJob>().FirstOrDefaultAsync(j => j.Id == id && j.ObjectId == objectId, cancellationToken);
+        // The consent card goes out just before the research is marked delivered: an answer may arrive in between.
+        if (job?.Report is null || job.Status is not (ResearchStatus.Delivered or ResearchStatus.Delivering)) return "This report is no longer available.";
+        var consent = answer.Accepted ? "accepted" : "declined";
+        if (await context.Set<ResearchJob>().Where(j => j.Id == id && j.Consent == null).ExecuteUpdateAsync(x => x.SetProperty(j => j.Consent, consent), cancellationToken) == 0)
+            return null; // answered already
+        var report = JsonSerializer.Deserialize<ResearchReport>(job.Report, Json)!;
+        if (!answer.Accepted)
+        {
+            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId,
+                Address(job, AnswerComposer.FinalMessage(report.Markdown(full: true), report.Sources, !report.Extractive)), cancellationToken);
+            return null;
+        }
+        if (answer.UploadInfo is not { UploadUrl: { } url } upload || !Uri.TryCreate(url, UriKind.Absolute, out var uploadUri)
+            || !(uploadUri.Scheme == Uri.UriSchemeHttps || uploadUri.IsLoopback))
+        {
+            await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.Consent, (string?)null), cancellationToken);
+            return "Teams did not say where to save the file. Please try again.";
+        }
+        var bytes = ResearchDocument.Create(report, job.CreatedAt);
+        using var put = new HttpRequestMessage(HttpMethod.Put, uploadUri) { Content = new ByteArrayContent(bytes) };
+        put.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(0, bytes.Length - 1, bytes.Length);
+        put.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+        using var response = await http.CreateClient(UploadClient).SendAsync(put, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            logger.LogWarning("Research {ResearchId}: the document upload answered {Status}", id, (int)response.StatusCode);
+            await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.Consent, (string?)null), cancellationToken);
+            return "The document could not be saved. Please try again.";
+        }
+        await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, Activity.Message() with { Attachments = [FileConsent.Info(upload)] }), cancellationToken);
+        return null;
+    }
+
+    private async Task NotifyAsync(ResearchJob job, ResearchCardState state, string text, CancellationToken cancellationToken)
+    {
+        await UpdateCardAsync(job, state, cancellationToken);
+        try
+        {
+            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, Activity.Message(text)), cancellationToken);
+        }
+        catch (ConnectorException e)
+        {
+            logger.LogWarning("Research {ResearchId}: notice not delivered ({Status})", job.Id, (int)e.StatusCode);
+        }
+    }
+
+    private async Task UpdateCardAsync(ResearchJob job, ResearchCardState state, CancellationToken cancellationToken)
+    {
+        if (job.AckActivityId is null) return;
+        try
+        {
+            var card = cards.Bind(Card(job, state), job.Locale);
+            await connector.UpdateActivityAsync(job.ServiceUrl, job.ConversationId, job.AckActivityId,
+                Address(job, Activity.Message() with { Id = job.AckActivityId, Attachments = [Attachment.AdaptiveCard(card)] }), cancellationToken);
+        }
+        catch (ConnectorException e)
+        {
+            // The card is a courtesy: the research goes on.
+            logger.LogInformation("Research {ResearchId}: card not updated ({Status})", job.Id, (int)e.StatusCode);
+        }
+    }
+
+    private static Activity Address(ResearchJob job, Activity activity) => activity with
+    {
+        Conversation = new ConversationAccount { Id = job.ConversationId, ConversationType = ConversationTypes.Personal, TenantId = job.TenantId },
+    };
+
+    /// <summary>Deletes questions and reports of research that ended more than <c>Research:Retention</c> ago.</summary>
+    public async Task<int> ExpireAsync(CancellationToken cancellationToken)
+    {
+        var before = time.GetUtcNow() - options.Value.Retention;
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        return await context.Set<ResearchJob>().Where(j => j.FinishedAt != null && j.FinishedAt < before).ExecuteDeleteAsync(cancellationToken);
+    }
+}
