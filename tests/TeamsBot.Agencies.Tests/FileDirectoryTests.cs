@@ -69,8 +69,8 @@ public sealed class FileDirectoryTests
         var group = await h.Directory.ResolveAudienceAsync(AudienceSpec.Groups("0af71000-0000-4000-8000-0000000af710"), default).ToListAsync();
         var list = await h.Directory.ResolveAudienceAsync(AudienceSpec.Users(["jordan.lee@irs.gov", Id(1), "nobody@gsa.gov"]), default).ToListAsync();
 
-        Assert.Equal(9, tenant.Count); // 11 users: one on the NASA tenant, one disabled
-        Assert.Equal(8, tenantWithoutGuests.Count); // the sample's one guest is left out by default
+        Assert.Equal(11, tenant.Count); // 13 users: one on the NASA tenant, one disabled
+        Assert.Equal(10, tenantWithoutGuests.Count); // the sample's one guest is left out by default
         Assert.Equal([Id(5), Id(6)], afrl.Select(u => u.ObjectId).Order());
         Assert.Equal([Id(6)], group.Select(u => u.ObjectId));
         Assert.Equal(["treasury", "gsa", "gsa"], list.Select(u => u.AgencyId));
