@@ -110,7 +110,8 @@ public static class AdoptionMath
         var answered = t.Respondents >= minGroupSize;
         return new AdoptionFigures(
             enrolled, t.ActivePeople, Percent(t.ActivePeople, enrolled) ?? 0, t.Questions,
-            t.ActivePeople == 0 ? 0 : Math.Round((double)t.Questions / t.ActivePeople, 1), t.Rated,
+            // Questions per active person rests on the active people: withheld (0) when fewer than the minimum.
+            t.ActivePeople < minGroupSize ? 0 : Math.Round((double)t.Questions / t.ActivePeople, 1), t.Rated,
             t.Raters >= minGroupSize ? Percent(t.Liked, t.Rated) : null,
             answered ? t.Respondents : null, answered ? Median(t.Minutes) : null, answered ? Mean(t.Minutes) : null,
             answered ? Percent(t.Agreed, t.AgreementAnswers) : null,

@@ -160,7 +160,8 @@ public sealed class NudgeService(
             var past = (await context.Set<NudgeDelivery>().AsNoTracking().Where(d => ids.Contains(d.ObjectId))
                     .Select(d => new { d.ObjectId, d.Kind, d.ProgramId, d.ItemId, d.PlannedAt, d.CompletedAt }).ToListAsync(cancellationToken))
                 // Lessons of another program (the curriculum's id changed) count for the cap but never stand for a lesson of this one.
-                .ToLookup(d => d.ObjectId, d => new PastNudge(d.Kind, d.ProgramId == planner.Curriculum.Id ? d.ItemId : $"{d.ProgramId}/{d.ItemId}", d.PlannedAt, d.CompletedAt));
+                // (Surveys are not a program's: their ids, the week, stand as they are.)
+                .ToLookup(d => d.ObjectId, d => new PastNudge(d.Kind, d.Kind == NudgePlanner.SurveyKind || d.ProgramId == planner.Curriculum.Id ? d.ItemId : $"{d.ProgramId}/{d.ItemId}", d.PlannedAt, d.CompletedAt));
             foreach (var person in page)
             {
                 people++;

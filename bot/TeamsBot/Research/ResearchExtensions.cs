@@ -33,8 +33,12 @@ public static class ResearchExtensions
         services.AddHttpClient(ResponsesResearch.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(2)).AddStandardResilienceHandler(r => r.Retry.DisableForUnsafeHttpMethods());
         services.AddSingleton<ResearchService>();
         services.AddSingleton<TeamsBot.Answers.IAnswerFollowUp, ResearchFollowUp>();
-        services.AddHttpClient(ResearchService.UploadClient, c => c.Timeout = TimeSpan.FromMinutes(2)).AddStandardResilienceHandler();
+        // No redirects: the document goes to the allowed host Teams named, nowhere it might point on to.
+        services.AddHttpClient(ResearchService.UploadClient, c => c.Timeout = TimeSpan.FromMinutes(2))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }).AddStandardResilienceHandler();
         services.AddOneTimeJob<ResearchRunJob>();
+        services.AddRecurringJob<ResearchResumeJob>("research.resume", "Schedules again research runs that ended on an error or were never scheduled",
+            _ => JobSchedule.Every(TimeSpan.FromMinutes(1)));
         services.AddRecurringJob<ResearchCleanupJob>("research.cleanup", "Deletes research questions and reports after Research:Retention",
             _ => JobSchedule.Every(TimeSpan.FromHours(6)));
         services.AddBotRoutes(routes => routes

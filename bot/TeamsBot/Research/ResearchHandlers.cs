@@ -53,12 +53,20 @@ internal sealed class ResearchCommandHandler(ResearchService research, ContentGu
         var card = new ResearchStatusCardData(start.Id ?? "", start.State, question, WindowStart: start.WindowStart, WindowEnd: start.WindowEnd,
             AgencyName: start.AgencyName is { } agency ? new UserText(agency) : (UserText?)null,
             Contact: string.IsNullOrWhiteSpace(o.Contact) ? (UserText?)null : new UserText(o.Contact), PerDay: o.PerUserPerDay, MaxMinutes: (int)o.MaxDuration.TotalMinutes);
-        var sent = await context.SendActivityAsync(Activity.Message() with
+        TeamsBot.Protocol.Connector.ResourceResponse? sent = null;
+        try
         {
-            Attachments = [Attachment.AdaptiveCard(cards.Bind(card, a.Locale))],
-            Summary = start.Id is null ? "Deep Research is not available right now" : "Researching… I'll message you here when the report is ready.",
-        }, cancellationToken);
-        if (start.Id is { } id) await research.ScheduleAsync(id, sent.Id, cancellationToken);
+            sent = await context.SendActivityAsync(Activity.Message() with
+            {
+                Attachments = [Attachment.AdaptiveCard(cards.Bind(card, a.Locale))],
+                Summary = start.Id is null ? "Deep Research is not available right now" : "Researching… I'll message you here when the report is ready.",
+            }, cancellationToken);
+        }
+        finally
+        {
+            // Scheduled even when the card could not be sent: a stored research always has a run.
+            if (start.Id is { } id) await research.ScheduleAsync(id, sent?.Id, CancellationToken.None);
+        }
     }
 }
 
@@ -107,6 +115,16 @@ internal sealed class ResearchRunJob(ResearchService research) : IJob
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
         await research.RunAsync(context.MergedJobDataMap.GetString(IdKey)!, cancellationToken);
+}
+
+/// <summary>
+/// Every minute: a live or half-delivered research whose run is not scheduled (it ended on an error, or its card could not
+/// be sent) is scheduled again; the run itself times out what is too old. One schedule per research, so never two runs at once.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class ResearchResumeJob(ResearchService research) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) => await research.ResumeStrandedAsync(cancellationToken);
 }
 
 /// <summary>Deletes stored questions and reports after <c>Research:Retention</c>.</summary>

@@ -52,6 +52,17 @@ public sealed class ResearchOptions
 
     public IReadOnlyList<string> VectorStores() => [.. VectorStoreIds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
+    /// <summary>
+    /// Where accepted Word documents may be uploaded: the host of the <c>uploadUrl</c> Teams sends must end with one of these
+    /// (OneDrive for Business in each cloud), comma-separated. Loopback is allowed only in local development mode.
+    /// </summary>
+    public string UploadHosts { get; set; } = "sharepoint.com,sharepoint.us,sharepoint-mil.us,sharepoint.de,sharepoint.cn";
+
+    public bool IsAllowedUpload(Uri uri, bool localDevelopment) =>
+        uri.IsLoopback ? localDevelopment
+        : uri.Scheme == Uri.UriSchemeHttps && UploadHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Any(h => uri.Host.Equals(h, StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("." + h, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>A pause between steps (tests use it to stop a process mid-research; zero in production).</summary>
     public TimeSpan StepDelay { get; set; } = TimeSpan.Zero;
 }

@@ -24,7 +24,7 @@ public sealed record ResearchStart(string? Id, ResearchCardState State, DateTime
 public sealed class ResearchService(
     IDbContextFactory<TeamsBotDbContext> db, IAgencyDirectory directory, IAgencyRegistry registry, IServiceProvider services, IConnectorClient connector,
     IDurableJobs jobs, CardLibrary cards, IInsightRecorder insights, IHttpClientFactory http, SqliteWriteGate writeGate, IOptions<ResearchOptions> options,
-    TimeProvider time, ILogger<ResearchService> logger)
+    IOptions<TeamsBot.Protocol.Auth.BotOptions> bot, TimeProvider time, ILogger<ResearchService> logger)
 {
     public const string UploadClient = "research-upload";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -75,12 +75,32 @@ public sealed class ResearchService(
         return new ResearchStart(job.Id, ResearchCardState.Researching, open.Start, open.End, agency?.Name);
     }
 
-    /// <summary>Remembers the acknowledgement card (updated in place at milestones) and schedules the run.</summary>
+    /// <summary>Schedules the run (once per research: a second call while it is scheduled or running does nothing).</summary>
     public async Task ScheduleAsync(string id, string? ackActivityId, CancellationToken cancellationToken)
     {
-        await using (var context = await db.CreateDbContextAsync(cancellationToken))
-            await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.AckActivityId, ackActivityId), cancellationToken);
+        if (ackActivityId is not null) await RememberCardAsync(id, ackActivityId, cancellationToken);
         await jobs.ScheduleOnceAsync<ResearchRunJob>(id, time.GetUtcNow(), new Dictionary<string, string> { [ResearchRunJob.IdKey] = id }, cancellationToken);
+    }
+
+    /// <summary>The acknowledgement card to update in place at milestones.</summary>
+    public async Task RememberCardAsync(string id, string? ackActivityId, CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.AckActivityId, ackActivityId), cancellationToken);
+    }
+
+    /// <summary>Schedules again every live or half-delivered research (a no-op for those scheduled or running); returns how many.</summary>
+    public async Task<int> ResumeStrandedAsync(CancellationToken cancellationToken)
+    {
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var ids = await context.Set<ResearchJob>().AsNoTracking()
+            .Where(j => ResearchStatus.Live.Contains(j.Status) || j.Status == ResearchStatus.Delivering).Select(j => j.Id).ToListAsync(cancellationToken);
+        var resumed = 0;
+        foreach (var id in ids)
+            if (await jobs.ScheduleOnceAsync<ResearchRunJob>(id, time.GetUtcNow(), new Dictionary<string, string> { [ResearchRunJob.IdKey] = id }, cancellationToken))
+                resumed++;
+        if (resumed > 0) logger.LogInformation("Research: {Count} stranded runs scheduled again", resumed);
+        return resumed;
     }
 
     public ResearchStatusCardData Card(ResearchJob job, ResearchCardState state) =>
@@ -91,9 +111,10 @@ public sealed class ResearchService(
     {
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        await context.Set<ResearchJob>().Where(j => j.Id == id && j.ObjectId == objectId && ResearchStatus.Live.Contains(j.Status))
+        var cancelled = await context.Set<ResearchJob>().Where(j => j.Id == id && j.ObjectId == objectId && ResearchStatus.Live.Contains(j.Status))
             .ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, ResearchStatus.Cancelled).SetProperty(j => j.FinishedAt, now), cancellationToken);
-        await jobs.CancelOnceAsync<ResearchRunJob>(id, cancellationToken);
+        // Only the owner's own, live research is unscheduled.
+        if (cancelled == 1) await jobs.CancelOnceAsync<ResearchRunJob>(id, cancellationToken);
         var job = await context.Set<ResearchJob>().AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.ObjectId == objectId, cancellationToken);
         if (job is { Status: ResearchStatus.Cancelled, State: { } state })
         {
@@ -124,15 +145,24 @@ public sealed class ResearchService(
             if (job is null) return;
             if (job.Status == ResearchStatus.Delivering)
             {
-                await DeliverAsync(job, cancellationToken);
+                try
+                {
+                    await DeliverAsync(job, cancellationToken);
+                }
+                catch (ConnectorException e) when ((int)e.StatusCode is >= 400 and < 500 and not 429)
+                {
+                    // The chat refuses messages (the app was removed, the user is gone): nothing more can be delivered.
+                    logger.LogWarning("Research {ResearchId} could not be delivered ({Status}); ended", job.Id, (int)e.StatusCode);
+                    await EndAsync(job.Id, ResearchStatus.Failed, cancellationToken);
+                }
                 return;
             }
             if (!ResearchStatus.Live.Contains(job.Status)) return;
             var now = time.GetUtcNow();
             if (now - job.CreatedAt > o.MaxDuration)
             {
-                await EndAsync(job.Id, ResearchStatus.TimedOut, cancellationToken);
-                await NotifyAsync(job, ResearchCardState.TimedOut,
+                if (await EndAsync(job.Id, ResearchStatus.TimedOut, cancellationToken))
+                    await NotifyAsync(job, ResearchCardState.TimedOut,
                     $"Your research ran past {(int)o.MaxDuration.TotalMinutes} minutes without a finished report, so it was stopped. Try a narrower question.", cancellationToken);
                 return;
             }
@@ -157,8 +187,8 @@ public sealed class ResearchService(
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 logger.LogWarning("Research {ResearchId} failed at step {Step} ({Error})", job.Id, state.Step, e.GetType().Name);
-                await EndAsync(job.Id, ResearchStatus.Failed, cancellationToken);
-                await NotifyAsync(job, ResearchCardState.Failed, "Something went wrong and no report was made. Please try again later.", cancellationToken);
+                if (await EndAsync(job.Id, ResearchStatus.Failed, cancellationToken))
+                    await NotifyAsync(job, ResearchCardState.Failed, "Something went wrong and no report was made. Please try again later.", cancellationToken);
                 return;
             }
             // Store the step only if the research is still live (a Cancel in the meantime wins).
@@ -200,12 +230,13 @@ public sealed class ResearchService(
         return claimed == 1;
     }
 
-    private async Task EndAsync(string id, string status, CancellationToken cancellationToken)
+    /// <summary>Ends a live or delivering research; false when it had already ended (the caller then tells nobody).</summary>
+    private async Task<bool> EndAsync(string id, string status, CancellationToken cancellationToken)
     {
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow();
-        await context.Set<ResearchJob>().Where(j => j.Id == id && (ResearchStatus.Live.Contains(j.Status) || j.Status == ResearchStatus.Delivering))
-            .ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, status).SetProperty(j => j.FinishedAt, now), cancellationToken);
+        return await context.Set<ResearchJob>().Where(j => j.Id == id && (ResearchStatus.Live.Contains(j.Status) || j.Status == ResearchStatus.Delivering))
+            .ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, status).SetProperty(j => j.FinishedAt, now), cancellationToken) == 1;
     }
 
     /// <summary>
@@ -271,8 +302,9 @@ public sealed class ResearchService(
                 Address(job, AnswerComposer.FinalMessage(report.Markdown(full: true), report.Sources, !report.Extractive)), cancellationToken);
             return null;
         }
+        // Only OneDrive hosts (or loopback in local development): an invoke must not make the bot PUT anywhere it names.
         if (answer.UploadInfo is not { UploadUrl: { } url } upload || !Uri.TryCreate(url, UriKind.Absolute, out var uploadUri)
-            || !(uploadUri.Scheme == Uri.UriSchemeHttps || uploadUri.IsLoopback))
+            || !options.Value.IsAllowedUpload(uploadUri, bot.Value.LocalDevelopment))
         {
             await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.Consent, (string?)null), cancellationToken);
             return "Teams did not say where to save the file. Please try again.";
@@ -281,10 +313,19 @@ public sealed class ResearchService(
         using var put = new HttpRequestMessage(HttpMethod.Put, uploadUri) { Content = new ByteArrayContent(bytes) };
         put.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(0, bytes.Length - 1, bytes.Length);
         put.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
-        using var response = await http.CreateClient(UploadClient).SendAsync(put, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        HttpResponseMessage? response = null;
+        try
         {
-            logger.LogWarning("Research {ResearchId}: the document upload answered {Status}", id, (int)response.StatusCode);
+            response = await http.CreateClient(UploadClient).SendAsync(put, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            logger.LogWarning("Research {ResearchId}: the document upload failed ({Error})", id, e.GetType().Name);
+        }
+        using var _ = response;
+        if (response is not { IsSuccessStatusCode: true })
+        {
+            if (response is not null) logger.LogWarning("Research {ResearchId}: the document upload answered {Status}", id, (int)response.StatusCode);
             await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.Consent, (string?)null), cancellationToken);
             return "The document could not be saved. Please try again.";
         }
@@ -314,10 +355,10 @@ public sealed class ResearchService(
             await connector.UpdateActivityAsync(job.ServiceUrl, job.ConversationId, job.AckActivityId,
                 Address(job, Activity.Message() with { Id = job.AckActivityId, Attachments = [Attachment.AdaptiveCard(card)] }), cancellationToken);
         }
-        catch (ConnectorException e)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The card is a courtesy: the research goes on.
-            logger.LogInformation("Research {ResearchId}: card not updated ({Status})", job.Id, (int)e.StatusCode);
+            logger.LogInformation("Research {ResearchId}: card not updated ({Error})", job.Id, e is ConnectorException c ? ((int)c.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture) : e.GetType().Name);
         }
     }
 

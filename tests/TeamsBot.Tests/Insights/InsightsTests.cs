@@ -117,6 +117,16 @@ public sealed class InsightsTests(Xunit.Abstractions.ITestOutputHelper output) :
         }
         Assert.Contains("has closed", await (await AnswerSurveyAsync(3, closedWeek, new { minutesSaved = "30", quality = "4", effort = "4", speed = "4" })).Content.ReadAsStringAsync());
 
+        // The next day the survey is not planned again (it went this week); lessons may be.
+        await using (var db = await _bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync())
+        {
+            foreach (var d in await db.Set<NudgeDelivery>().Where(d => d.Kind == NudgePlanner.SurveyKind && d.ItemId == surveyId).ToListAsync()) d.PlannedAt = d.PlannedAt.AddDays(-1);
+            await db.SaveChangesAsync();
+        }
+        var nextDay = await _bot.Services.GetRequiredService<NudgeService>().PlanAsync(default);
+        foreach (var campaign in nextDay.Campaigns) await _h.WaitForStatusAsync(_bot.Http, campaign, "completed");
+        Assert.Equal(Gsa + Nasa, _h.Connector.Deliveries.Count(d => d.Body.Contains("survey.timeSaved", StringComparison.Ordinal)));
+
         // A coach's announcement to GSA, read by one person.
         var broadcast = await _h.CreateAsync(_bot.Http, Body(new { type = "agencies", agencies = new[] { "gsa" } }));
         await CallAsync(_bot.Http, HttpMethod.Post, $"/api/campaigns/{broadcast}/send", _h.CoachToken());
@@ -150,7 +160,7 @@ public sealed class InsightsTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.Equal(75, Total("agreePercent"));                 // 27 of 36
         Assert.Equal(sentCount, Total("broadcastReached"));
         Assert.Equal(1, Total("broadcastRead"));
-        Assert.Equal(0, Total("nudgesDelivered"));               // surveys are not lessons
+        Assert.Equal(Gsa, Total("nudgesDelivered"));             // the next day's lesson 1; surveys are not counted as nudges
         var agency = Assert.Single(report.GetProperty("agencies").EnumerateArray());
         Assert.Equal("gsa", agency.GetProperty("agencyId").GetString());
         Assert.Equal(1, report.GetProperty("hiddenGroups").GetInt32()); // NASA: 3 people

@@ -242,7 +242,7 @@ public sealed class ResearchTests(Xunit.Abstractions.ITestOutputHelper output) :
                 Job("recent-one", ResearchStatus.Delivered, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(-2)));
             await db.SaveChangesAsync();
         }
-        await service.RunAsync("stale", default);
+        await service.ResumeStrandedAsync(default);
         var told = await _h.Connector.WaitForAsync(r => SentTo(4, r).Any());
         Assert.Contains("ran past 30 minutes", SentTo(4, told).Last().Body);
         await service.ExpireAsync(default); // (the recurring cleanup job may have been first)
@@ -287,9 +287,30 @@ public sealed class ResearchTests(Xunit.Abstractions.ITestOutputHelper output) :
             });
             await db.SaveChangesAsync();
         }
-        await _bot.Services.GetRequiredService<ResearchService>().RunAsync("halfdelivered", default);
+        // Picked up as a run after a crash would be (one schedule per research).
+        await _bot.Services.GetRequiredService<ResearchService>().ResumeStrandedAsync(default);
+        await _h.Connector.WaitForAsync(r => SentTo(5, r).Any(IsConsentCard), TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(1));
         var sent = SentTo(5, _h.Connector.Requests).ToList();
         Assert.Single(sent, IsConsentCard);
         Assert.DoesNotContain(sent, IsReport);
+    }
+
+    [Fact]
+    public async Task A_research_whose_run_was_never_scheduled_is_picked_up_and_delivered()
+    {
+        // What a card that could not be sent, or a run that ended on an error, leaves: a live research with no run.
+        await using (var db = await _bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync())
+        {
+            db.Add(new ResearchJob
+            {
+                Id = "stranded", ObjectId = UserId(4), TenantId = TenantA, AgencyId = "gsa", ServiceUrl = _h.Connector.ServiceUrl, ConversationId = ChatOf(UserId(4)),
+                Question = Question, Status = ResearchStatus.Queued, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+        await _bot.Services.GetRequiredService<ResearchService>().ResumeStrandedAsync(default);
+        var delivered = await _h.Connector.WaitForAsync(r => SentTo(4, r).Any(IsConsentCard), TimeSpan.FromSeconds(30));
+        Assert.Single(SentTo(4, delivered), IsReport);
     }
 }

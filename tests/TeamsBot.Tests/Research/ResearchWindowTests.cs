@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using TeamsBot.Agencies;
@@ -41,5 +42,15 @@ public sealed class ResearchWindowTests
         var nasa = await research.StartAsync(new UserKey(NasaUserId(1), TenantB), "What changes for records?", h.Connector.ServiceUrl, "a:chat-n", null, default);
         Assert.Equal(ResearchCardState.NoWindow, nasa.State);
         Assert.Equal("National Aeronautics and Space Administration", nasa.AgencyName);
+
+        // These researches were only asked for; stop them, and let any wait on the fake clock (a run the minute job
+        // picked up, a retry delay) elapse, so the bot can stop.
+        await using (var db = await bot.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<TeamsBot.Storage.TeamsBotDbContext>>().CreateDbContextAsync())
+            await db.Set<ResearchJob>().ExecuteUpdateAsync(x => x.SetProperty(j => j.Status, ResearchStatus.Cancelled));
+        for (var i = 0; i < 5; i++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(10));
+            await Task.Delay(100);
+        }
     }
 }
