@@ -42,11 +42,17 @@ public abstract partial class StepwiseResearch(KnowledgeBase knowledge, IOptions
     protected abstract Task<ResearchReport> WriteAsync(string question, ResearchState state, IReadOnlyList<Passage> sources, CancellationToken cancellationToken);
 
     /// <summary>The passages read, each once, in the order first read: their numbers are the citation numbers.</summary>
-    protected static List<Passage> Distinct(ResearchState state) =>
-        state.Notes.SelectMany(n => n).DistinctBy(p => (p.FileName, p.Section, p.Text.Length)).ToList();
+    protected static List<Passage> Distinct(ResearchState state) => state.Notes.SelectMany(n => n).DistinctBy(Key).ToList();
 
-    protected static int NumberOf(IReadOnlyList<Passage> sources, Passage passage) =>
-        sources.ToList().FindIndex(p => p.FileName == passage.FileName && p.Section == passage.Section && p.Text.Length == passage.Text.Length) + 1;
+    /// <summary>A passage's citation number in <paramref name="sources"/> (1-based), 0 when absent.</summary>
+    protected static int NumberOf(IReadOnlyList<Passage> sources, Passage passage)
+    {
+        for (var i = 0; i < sources.Count; i++)
+            if (Key(sources[i]) == Key(passage)) return i + 1;
+        return 0;
+    }
+
+    private static (string, string, int) Key(Passage p) => (p.FileName, p.Section, p.Text.Length);
 
     /// <summary>Sub-questions without a model: the question, then its clauses (split at question marks, semicolons, "and", commas).</summary>
     public static IReadOnlyList<string> Clauses(string question)

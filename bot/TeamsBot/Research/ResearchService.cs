@@ -138,6 +138,7 @@ public sealed class ResearchService(
     public async Task RunAsync(string id, CancellationToken cancellationToken)
     {
         var o = options.Value;
+        bool? allowWeb = null; // the agency's policy, read once per run rather than per step
         while (true)
         {
             await using var context = await db.CreateDbContextAsync(cancellationToken);
@@ -177,12 +178,12 @@ public sealed class ResearchService(
                 continue;
             }
             var state = job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
-            var allowWeb = (await registry.FindAsync(job.AgencyId, cancellationToken))?.AllowWebResearch == true;
+            allowWeb ??= (await registry.FindAsync(job.AgencyId, cancellationToken))?.AllowWebResearch == true;
             var previousMilestone = job.Milestone;
             ResearchStepResult step;
             try
             {
-                step = await Provider.StepAsync(new ResearchRequest(job.Question, allowWeb), state, cancellationToken);
+                step = await Provider.StepAsync(new ResearchRequest(job.Question, allowWeb.Value), state, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
