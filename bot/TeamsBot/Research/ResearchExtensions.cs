@@ -28,6 +28,7 @@ public static class ResearchExtensions
             .ValidateOnStart();
         services.AddSingleton<OfflineResearch>();
         services.AddSingleton<IterativeResearch>();
+        services.AddAzureCredentials();
         services.AddSingleton<ResponsesResearch>();
         // Creating a background response is not idempotent: never retried (a retry could start and bill a second research).
         services.AddHttpClient(ResponsesResearch.HttpClientName, c => c.Timeout = TimeSpan.FromMinutes(2)).AddStandardResilienceHandler(r => r.Retry.DisableForUnsafeHttpMethods());

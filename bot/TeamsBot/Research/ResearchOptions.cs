@@ -10,7 +10,7 @@ public sealed class ResearchOptions
 
     /// <summary>
     /// <c>Offline</c> (approved documents, no model), <c>Iterative</c> (any chat model: plan, search, synthesise),
-    /// <c>Responses</c> (the OpenAI Responses API in background mode with a deep-research model; <c>Model:Endpoint</c>/<c>Model:ApiKey</c>).
+    /// <c>Responses</c> (the OpenAI Responses API in background mode with a deep-research model; <c>Model:Endpoint</c> with <c>Model:ApiKey</c> or <c>Model:Credential</c>).
     /// </summary>
     public ResearchProviderKind Provider { get; set; } = ResearchProviderKind.Offline;
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Azure.Core;
 using Microsoft.Extensions.Options;
 using TeamsBot.Answers;
 
@@ -11,10 +12,17 @@ namespace TeamsBot.Research;
 /// (<c>Research:Model</c>) over the approved documents' vector stores (<c>file_search</c>, <c>Research:VectorStoreIds</c>).
 /// Step 0 creates the response (its id is stored, so a restart polls the same one); later steps poll it with backoff; the
 /// completed output's <c>url_citation</c> and <c>file_citation</c> annotations become the numbered sources.
+/// Authenticated like the chat model: an API key, or on Azure OpenAI the Entra ID token of <c>Model:Credential</c>
+/// (managed or workload identity) for the endpoint's cloud.
 /// </summary>
-public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOptions> model, IOptions<ResearchOptions> options, TimeProvider time) : IResearchProvider
+public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOptions> model, IOptions<ResearchOptions> options, AzureCredentialFactory credentials,
+    TimeProvider time) : IResearchProvider
 {
     public const string HttpClientName = "research-responses";
+    private readonly Lazy<TokenCredential?> _credential = new(() => ModelClient.TokenCredentialFor(model.Value, credentials));
+
+    /// <summary>The token scope for the endpoint's cloud, the same audience the chat client asks for.</summary>
+    internal static string Scope(ModelOptions o) => ModelClient.AudienceFor(o).ToString();
 
     public async Task<ResearchStepResult> StepAsync(ResearchRequest request, ResearchState state, CancellationToken cancellationToken)
     {
@@ -123,9 +131,14 @@ public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOpt
         var m = model.Value;
         var azure = string.Equals(m.Provider, ModelOptions.AzureOpenAI, StringComparison.OrdinalIgnoreCase);
         var root = string.IsNullOrWhiteSpace(m.Endpoint) ? "https://api.openai.com/v1/" : m.Endpoint.TrimEnd('/') + (azure ? "/openai/v1/" : "/");
-        var request = new HttpRequestMessage(method, new Uri(new Uri(root), path));
+        using var request = new HttpRequestMessage(method, new Uri(new Uri(root), path));
         if (body is not null) request.Content = JsonContent.Create(body);
-        if (azure) request.Headers.Add("api-key", m.ApiKey);
+        if (_credential.Value is { } credential)
+        {
+            var token = await credential.GetTokenAsync(new TokenRequestContext([Scope(m)]), cancellationToken);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Token);
+        }
+        else if (azure) request.Headers.Add("api-key", m.ApiKey);
         else request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", m.ApiKey);
         var response = await http.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)

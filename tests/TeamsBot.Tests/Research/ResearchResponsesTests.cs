@@ -16,7 +16,8 @@ namespace TeamsBot.Tests.Research;
 
 /// <summary>
 /// A fake OpenAI Responses API on 127.0.0.1 in background mode: a response goes queued → in_progress → completed (with
-/// url and file citations), or fails, or is cancelled through <c>POST /v1/responses/{id}/cancel</c>.
+/// url and file citations), or fails, or is cancelled through <c>POST /v1/responses/{id}/cancel</c>. Azure OpenAI's
+/// <c>/openai/v1/…</c> paths are served alike.
 /// </summary>
 internal sealed class FakeResponses : IAsyncDisposable
 {
@@ -26,8 +27,10 @@ internal sealed class FakeResponses : IAsyncDisposable
     private LocalServer _server = null!;
     private readonly ConcurrentQueue<string> _statuses = new();
 
-    public ConcurrentQueue<(string Method, string Path, string? Authorization, string Body)> Requests { get; } = new();
+    public ConcurrentQueue<(string Method, string Path, string? Authorization, string Body, string? ApiKey)> Requests { get; } = new();
     public string BaseUrl => _server.BaseUrl + "/v1";
+    /// <summary>The resource root an Azure OpenAI <c>Model:Endpoint</c> names (the bot appends <c>/openai/v1/</c>).</summary>
+    public string AzureEndpoint => _server.BaseUrl;
 
     /// <summary>What successive polls answer (the last one repeats).</summary>
     public void Script(params string[] statuses) { foreach (var s in statuses) _statuses.Enqueue(s); }
@@ -35,7 +38,11 @@ internal sealed class FakeResponses : IAsyncDisposable
     public static async Task<FakeResponses> StartAsync()
     {
         var fake = new FakeResponses();
-        fake._server = await LocalServer.StartAsync(app => app.Map("/v1/{**path}", fake.HandleAsync));
+        fake._server = await LocalServer.StartAsync(app =>
+        {
+            app.Map("/v1/{**path}", fake.HandleAsync);
+            app.Map("/openai/v1/{**path}", fake.HandleAsync);
+        });
         return fake;
     }
 
@@ -45,8 +52,10 @@ internal sealed class FakeResponses : IAsyncDisposable
     {
         using var reader = new StreamReader(http.Request.Body);
         var body = await reader.ReadToEndAsync();
-        var path = http.Request.Path.Value!;
-        Requests.Enqueue((http.Request.Method, path, http.Request.Headers.Authorization.ToString(), body));
+        var raw = http.Request.Path.Value!;
+        var apiKey = http.Request.Headers.TryGetValue("api-key", out var key) ? key.ToString() : null;
+        Requests.Enqueue((http.Request.Method, raw, http.Request.Headers.Authorization.ToString(), body, apiKey));
+        var path = raw.StartsWith("/openai/", StringComparison.Ordinal) ? raw["/openai".Length..] : raw;
         if (HttpMethods.IsPost(http.Request.Method) && path == "/v1/responses")
         {
             await http.Response.WriteAsJsonAsync(new { id = "resp_fake_1", @object = "response", status = "queued", background = true });
@@ -180,4 +189,49 @@ public sealed class ResearchResponsesTests : IAsyncLifetime
         var tools = JsonDocument.Parse(_api.Requests.Last(r => r.Method == "POST" && r.Path == "/v1/responses").Body).RootElement.GetProperty("tools");
         Assert.Equal(["file_search", "web_search_preview"], tools.EnumerateArray().Select(t => t.GetProperty("type").GetString()));
     }
+}
+
+/// <summary>The Responses provider on Azure OpenAI through a managed identity (<c>Model:Credential</c>): an Entra token for the endpoint's cloud, no key.</summary>
+public sealed class ResearchResponsesKeylessTests
+{
+    private const string IdentityClientId = "3c2b1a00-5e4d-4c3b-8a29-1f0e9d8c7b6a";
+
+    [Fact]
+    public async Task A_managed_identity_token_for_Azure_OpenAI_reaches_the_Responses_API_and_no_api_key_is_sent()
+    {
+        await using var h = await BroadcastHarness.StartAsync(gsaUsers: 1);
+        await using var identity = await FakeManagedIdentity.StartAsync();
+        await using var api = await FakeResponses.StartAsync();
+        api.Script("in_progress", "completed");
+        var environment = ResearchTests.Environment(h, stepDelay: "00:00:00");
+        foreach (var (key, value) in identity.Environment) environment[key] = value;
+        environment["Research__Provider"] = "Responses";
+        environment["Research__VectorStoreIds"] = "vs_approved_docs";
+        environment["Research__PollInterval"] = "00:00:00.2";
+        environment["Model__Provider"] = "AzureOpenAI";
+        environment["Model__Endpoint"] = api.AzureEndpoint;
+        environment["Model__Name"] = "gpt-test";
+        environment["Model__Credential"] = "ManagedIdentity";
+        environment["Model__ManagedIdentityClientId"] = IdentityClientId;
+        await using var bot = await RunningBot.StartAsync(environment);
+
+        await ResearchTests.OpenWindowAndAskAsync(bot, h, user: 1);
+        var requests = await h.Connector.WaitForAsync(r => r.Any(ResearchTests.IsConsentCard), TimeSpan.FromSeconds(60));
+
+        Assert.Contains("Chat logs are federal records", requests.Single(ResearchTests.IsReport).Body);
+        var issued = identity.Requests.Where(r => r.Resource == "https://cognitiveservices.azure.com").ToList();
+        Assert.NotEmpty(issued);
+        Assert.All(issued, r => Assert.Equal(IdentityClientId, r.ClientId));
+        var calls = api.Requests.ToList();
+        Assert.Contains(calls, c => c is { Method: "POST", Path: "/openai/v1/responses" });
+        Assert.Contains(calls, c => c is { Method: "GET", Path: "/openai/v1/responses/resp_fake_1" });
+        Assert.All(calls, c => Assert.Contains(c.Authorization, issued.Select(r => $"Bearer {r.IssuedToken}")));
+        Assert.All(calls, c => Assert.Null(c.ApiKey));
+    }
+
+    [Theory]
+    [InlineData("https://my-agency.openai.azure.us/", "https://cognitiveservices.azure.us/.default")]
+    [InlineData("https://my-agency.openai.azure.com/", "https://cognitiveservices.azure.com/.default")]
+    public void The_token_is_asked_for_the_audience_of_the_endpoints_cloud(string endpoint, string scope) =>
+        Assert.Equal(scope, ResponsesResearch.Scope(new TeamsBot.Answers.ModelOptions { Provider = "AzureOpenAI", Endpoint = endpoint, Credential = "ManagedIdentity" }));
 }

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using TeamsBot.Protocol.Activities;
-using TeamsBot.Security;
 using TeamsBot.Testing;
 using TeamsBot.Tests.Broadcasts;
 using static TeamsBot.Tests.Broadcasts.BroadcastHarness;
@@ -18,8 +13,7 @@ public sealed class ResearchRestartTests(Xunit.Abstractions.ITestOutputHelper ou
     {
         await using var h = await BroadcastHarness.StartAsync(gsaUsers: 2);
         var database = Path.Combine(Path.GetTempPath(), $"teamsbot-research-{Guid.NewGuid():N}.db");
-        var environment = ResearchTests.Settings(h, stepDelay: "00:00:01").Where(kv => kv.Value is not null)
-            .ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
+        var environment = ResearchTests.Environment(h, stepDelay: "00:00:01");
         environment["ConnectionStrings__TeamsBot"] = $"Data Source={database}";
         string chat = ChatOf(UserId(1));
         bool Mine(ConnectorRequest r) => r.ConversationId == chat;
@@ -27,14 +21,7 @@ public sealed class ResearchRestartTests(Xunit.Abstractions.ITestOutputHelper ou
         {
             await using (var first = await RunningBot.StartAsync(environment))
             {
-                using var window = new HttpRequestMessage(HttpMethod.Put, "/api/agencies/gsa/entitlements/deep-research")
-                {
-                    Content = JsonContent.Create(new { start = DateTimeOffset.UtcNow.AddDays(-1), end = DateTimeOffset.UtcNow.AddDays(59) }),
-                };
-                window.Headers.Authorization = new AuthenticationHeaderValue("Bearer", h.Entra.CreateToken(new EntraTokenSpec { Roles = [Roles.Admin] }));
-                Assert.True((await first.Http.SendAsync(window)).IsSuccessStatusCode);
-                var ask = Person(TestActivities.Message(h.Connector.ServiceUrl, "research " + ResearchTests.Question, conversationId: chat), UserId(1), TenantA);
-                Assert.Equal(HttpStatusCode.OK, (await first.Http.PostAsync("/api/messages", JsonContent.Create(ask, options: ProtocolJson.Options))).StatusCode);
+                await ResearchTests.OpenWindowAndAskAsync(first, h, user: 1);
                 await h.Connector.WaitForAsync(r => r.Any(x => Mine(x) && x.Method == "PUT" && x.Body.Contains("Reading sources", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
                 first.Kill();
             }

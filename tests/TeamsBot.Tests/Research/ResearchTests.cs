@@ -46,6 +46,23 @@ public sealed class ResearchTests(Xunit.Abstractions.ITestOutputHelper output) :
     internal static Task OpenWindowAsync(IAgencyRegistry registry, DateTimeOffset start, DateTimeOffset end) =>
         registry.SetEntitlementAsync("gsa", new EntitlementWindow("deep-research", start, end), default);
 
+    /// <summary><see cref="Settings"/> as the environment of a bot process.</summary>
+    internal static Dictionary<string, string> Environment(BroadcastHarness h, string stepDelay) =>
+        Settings(h, stepDelay).Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
+
+    /// <summary>Opens GSA's window in a bot process, as an admin does through the API; then asks <paramref name="user"/>'s research.</summary>
+    internal static async Task OpenWindowAndAskAsync(RunningBot bot, BroadcastHarness h, int user)
+    {
+        using var window = new HttpRequestMessage(HttpMethod.Put, "/api/agencies/gsa/entitlements/deep-research")
+        {
+            Content = JsonContent.Create(new { start = DateTimeOffset.UtcNow.AddDays(-1), end = DateTimeOffset.UtcNow.AddDays(59) }),
+        };
+        window.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", h.Entra.CreateToken(new EntraTokenSpec { Roles = [TeamsBot.Security.Roles.Admin] }));
+        Assert.True((await bot.Http.SendAsync(window)).IsSuccessStatusCode);
+        var ask = Person(TestActivities.Message(h.Connector.ServiceUrl, "research " + Question, conversationId: ChatOf(UserId(user))), UserId(user), TenantA);
+        Assert.Equal(HttpStatusCode.OK, (await bot.Http.PostAsync("/api/messages", JsonContent.Create(ask, options: ProtocolJson.Options))).StatusCode);
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var line in TestLogs.All.Where(l => l.Contains("Research", StringComparison.Ordinal) || l.StartsWith("Warn", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal)).TakeLast(40))
