@@ -116,20 +116,27 @@ public sealed class ResearchService(
         // Only the owner's own, live research is unscheduled.
         if (cancelled == 1) await jobs.CancelOnceAsync<ResearchRunJob>(id, cancellationToken);
         var job = await context.Set<ResearchJob>().AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.ObjectId == objectId, cancellationToken);
-        if (job is { Status: ResearchStatus.Cancelled, State: { } state })
-        {
-            try
-            {
-                // Work the provider does elsewhere (a background response) is stopped too.
-                await Provider.CancelAsync(JsonSerializer.Deserialize<ResearchState>(state, Json)!, cancellationToken);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                logger.LogWarning("Research {ResearchId}: the provider's cancel failed ({Error}); nothing will be delivered anyway", id, e.GetType().Name);
-            }
-        }
+        if (job is { Status: ResearchStatus.Cancelled }) await CancelAtProviderAsync(id, StateOf(job), cancellationToken);
         return job;
     }
+
+    /// <summary>
+    /// Stops work the provider does elsewhere for an ended research (a background response that would run, and bill, on):
+    /// best effort, a failure is logged with ids only and never thrown.
+    /// </summary>
+    private async Task CancelAtProviderAsync(string id, ResearchState state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Provider.CancelAsync(state, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Research {ResearchId}: the provider's cancel of {ResponseId} failed ({Error}); nothing will be delivered anyway", id, state.ResponseId, e.GetType().Name);
+        }
+    }
+
+    private static ResearchState StateOf(ResearchJob job) => job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
 
     /// <summary>
     /// Runs a research from where it stands: step after step, each stored before the next; stops when cancelled; ends it after
@@ -163,8 +170,11 @@ public sealed class ResearchService(
             if (now - job.CreatedAt > o.MaxDuration)
             {
                 if (await EndAsync(job.Id, ResearchStatus.TimedOut, cancellationToken))
+                {
+                    await CancelAtProviderAsync(job.Id, StateOf(job), cancellationToken);
                     await NotifyAsync(job, ResearchCardState.TimedOut,
-                    $"Your research ran past {(int)o.MaxDuration.TotalMinutes} minutes without a finished report, so it was stopped. Try a narrower question.", cancellationToken);
+                        $"Your research ran past {(int)o.MaxDuration.TotalMinutes} minutes without a finished report, so it was stopped. Try a narrower question.", cancellationToken);
+                }
                 return;
             }
             if (job.Status == ResearchStatus.Queued)
@@ -177,7 +187,7 @@ public sealed class ResearchService(
                 }
                 continue;
             }
-            var state = job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
+            var state = StateOf(job);
             allowWeb ??= (await registry.FindAsync(job.AgencyId, cancellationToken))?.AllowWebResearch == true;
             var previousMilestone = job.Milestone;
             ResearchStepResult step;
@@ -189,7 +199,10 @@ public sealed class ResearchService(
             {
                 logger.LogWarning("Research {ResearchId} failed at step {Step} ({Error})", job.Id, state.Step, e.GetType().Name);
                 if (await EndAsync(job.Id, ResearchStatus.Failed, cancellationToken))
+                {
+                    await CancelAtProviderAsync(job.Id, state, cancellationToken);
                     await NotifyAsync(job, ResearchCardState.Failed, "Something went wrong and no report was made. Please try again later.", cancellationToken);
+                }
                 return;
             }
             // Store the step only if the research is still live (a Cancel in the meantime wins).
@@ -247,7 +260,7 @@ public sealed class ResearchService(
     private async Task DeliverAsync(ResearchJob job, CancellationToken cancellationToken)
     {
         var report = JsonSerializer.Deserialize<ResearchReport>(job.Report!, Json)!;
-        var state = job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
+        var state = StateOf(job);
         // Each piece is marked sent right after it goes, so a delivery a crash interrupted sends only what is missing.
         if (!state.ReportSent)
         {

@@ -189,6 +189,26 @@ public sealed class ResearchResponsesTests : IAsyncLifetime
         var tools = JsonDocument.Parse(_api.Requests.Last(r => r.Method == "POST" && r.Path == "/v1/responses").Body).RootElement.GetProperty("tools");
         Assert.Equal(["file_search", "web_search_preview"], tools.EnumerateArray().Select(t => t.GetProperty("type").GetString()));
     }
+    [Fact]
+    public async Task A_research_past_its_time_limit_cancels_its_background_response_at_the_provider()
+    {
+        await using (var db = await _bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync())
+        {
+            db.Add(new ResearchJob
+            {
+                Id = "overdue", ObjectId = UserId(1), TenantId = TenantA, AgencyId = "gsa", ServiceUrl = _h.Connector.ServiceUrl, ConversationId = ChatOf(UserId(1)),
+                Question = "q", Status = ResearchStatus.Running, CreatedAt = DateTimeOffset.UtcNow.AddMinutes(-31),
+                State = JsonSerializer.Serialize(new ResearchState { Step = 1, Polls = 40, ResponseId = "resp_overdue_7" }, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
+            });
+            await db.SaveChangesAsync();
+        }
+        await _bot.Services.GetRequiredService<ResearchService>().ResumeStrandedAsync(default);
+        var told = await _h.Connector.WaitForAsync(r => r.Any(x => x.IsSend && x.ConversationId == ChatOf(UserId(1)) && x.Body.Contains("ran past 30 minutes", StringComparison.Ordinal)), TimeSpan.FromSeconds(30));
+
+        // The response would otherwise run (and bill) on at the provider: stopped there too, once, and nothing is delivered.
+        Assert.Single(_api.Requests, r => r.Method == "POST" && r.Path == "/v1/responses/resp_overdue_7/cancel");
+        Assert.DoesNotContain(told, r => r.ConversationId == ChatOf(UserId(1)) && ResearchTests.IsReport(r));
+    }
 }
 
 /// <summary>The Responses provider on Azure OpenAI through a managed identity (<c>Model:Credential</c>): an Entra token for the endpoint's cloud, no key.</summary>
