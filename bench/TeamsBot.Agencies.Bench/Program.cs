@@ -210,15 +210,6 @@ internal static class Child
 
     private sealed class BenchCredentials : IGraphCredentialFactory
     {
-        public TokenCredential Create(string tenantId) => new Token();
-
-        private sealed class Token : TokenCredential
-        {
-            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-                new(FakeGraphServer.Token, DateTimeOffset.UtcNow.AddHours(1));
-
-            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-                new(GetToken(requestContext, cancellationToken));
-        }
+        public TokenCredential Create(string tenantId) => new FakeGraphToken();
     }
 }

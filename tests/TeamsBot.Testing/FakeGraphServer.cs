@@ -30,6 +30,16 @@ public sealed class FakeUser
     public List<string> MemberOf { get; set; } = [];
 }
 
+/// <summary>A credential that hands out <see cref="FakeGraphServer.Token"/>: a real Graph client pointed at the fake authenticates with it.</summary>
+public sealed class FakeGraphToken : Azure.Core.TokenCredential
+{
+    public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        new(FakeGraphServer.Token, DateTimeOffset.UtcNow.AddHours(1));
+
+    public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        new(GetToken(requestContext, cancellationToken));
+}
+
 /// <summary>
 /// A local Microsoft Graph (v1.0) on http://127.0.0.1:{random port} with the real JSON shapes the SDK parses:
 /// <c>/users</c> paging (<c>$top</c> ≤ 999, <c>$select</c>, <c>@odata.nextLink</c>), <c>/users/{id|upn}</c> (404 when deleted),
@@ -95,7 +105,7 @@ public sealed class FakeGraphServer : IAsyncDisposable
     /// <summary>
     /// What the bot delivered into a user's 1:1 chat (by user object id): wire it to <see cref="FakeConnector.Deliveries"/>. It
     /// answers <c>GET /users/{id}/teamwork/installedApps/{installationId}/chat</c> and <c>GET /chats/{id}/messages</c>
-    /// (Graph chatMessages, newest first, each card as an attachment whose <c>content</c> is the card JSON as a string).
+    /// (Graph chatMessages, newest first: the text as the HTML body, each card as an attachment whose <c>content</c> is the card JSON as a string).
     /// </summary>
     public Func<string, IReadOnlyList<FakeDelivery>>? BotMessagesFor { get; set; }
 
@@ -620,18 +630,19 @@ public sealed class FakeGraphServer : IAsyncDisposable
             w2.WriteString("applicationIdentityType", "bot");
             w2.WriteEndObject();
             w2.WriteEndObject();
-            var cards = CardsOf(d.Body);
+            var (text, cards) = ContentOf(d.Body);
             w2.WriteStartObject("body");
             w2.WriteString("contentType", "html");
-            w2.WriteString("content", string.Concat(cards.Select((_, i) => $"<attachment id=\"{d.ActivityId}-{i}\"></attachment>")));
+            w2.WriteString("content", (text is null ? "" : $"<p>{System.Net.WebUtility.HtmlEncode(text).Replace("\n", "<br>", StringComparison.Ordinal)}</p>")
+                + string.Concat(cards.Select((_, i) => $"<attachment id=\"{d.ActivityId}-{i}\"></attachment>")));
             w2.WriteEndObject();
             w2.WriteStartArray("attachments");
             for (var i = 0; i < cards.Count; i++)
             {
                 w2.WriteStartObject();
                 w2.WriteString("id", $"{d.ActivityId}-{i}");
-                w2.WriteString("contentType", "application/vnd.microsoft.card.adaptive");
-                w2.WriteString("content", cards[i]);
+                w2.WriteString("contentType", cards[i].ContentType);
+                w2.WriteString("content", cards[i].Content);
                 w2.WriteEndObject();
             }
             w2.WriteEndArray();
@@ -639,16 +650,20 @@ public sealed class FakeGraphServer : IAsyncDisposable
         })), null, null));
     }
 
-    /// <summary>The adaptive cards of a delivered activity (or of the activity inside a create call), each as JSON text.</summary>
-    private static List<string> CardsOf(string body)
+    /// <summary>
+    /// The text and the cards (adaptive cards, file consent cards…) of a delivered activity (or of the activity inside a create
+    /// call), each card's content as JSON text: what Graph shows of a bot's message.
+    /// </summary>
+    private static (string? Text, List<(string ContentType, string Content)> Cards) ContentOf(string body)
     {
-        if (string.IsNullOrEmpty(body)) return [];
+        if (string.IsNullOrEmpty(body)) return (null, []);
         using var doc = JsonDocument.Parse(body);
         var activity = doc.RootElement.TryGetProperty("activity", out var inner) ? inner : doc.RootElement;
-        if (!activity.TryGetProperty("attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Array) return [];
-        return attachments.EnumerateArray()
-            .Where(a => a.TryGetProperty("contentType", out var ct) && ct.GetString() == "application/vnd.microsoft.card.adaptive" && a.TryGetProperty("content", out _))
-            .Select(a => a.GetProperty("content").GetRawText()).ToList();
+        var text = activity.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (!activity.TryGetProperty("attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Array) return (text, []);
+        return (text, attachments.EnumerateArray()
+            .Where(a => a.TryGetProperty("contentType", out var ct) && ct.ValueKind == JsonValueKind.String && a.TryGetProperty("content", out _))
+            .Select(a => (a.GetProperty("contentType").GetString()!, a.GetProperty("content").GetRawText())).ToList());
     }
 
     private Reply NotFound(string key) =>

@@ -33,6 +33,7 @@ public static class DirectoryExtensions
         services.AddAzureCredentials();
         services.AddSingleton<IGraphCredentialFactory, EntraCredentialFactory>();
         services.AddSingleton<GraphClients>();
+        services.AddSingleton<BotChats>();
         services.AddSingleton<AudienceStaging>();
         services.AddSingleton<FileDirectorySource>();
         services.AddSingleton<GraphDirectorySource>();

@@ -80,6 +80,10 @@ public sealed class GraphOptions
         }
     }
 
+    /// <summary>Whether configuration names Graph credentials (a client id or a keyless credential): what reading chats needs.</summary>
+    public static bool HasCredentials(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{Section}:ClientId"]) || !string.IsNullOrWhiteSpace(configuration[$"{Section}:Credential"]);
+
     /// <summary>App-only scope: <c>{scheme}://{host}/.default</c>.</summary>
     public string Scope => new Uri(BaseUrl).GetLeftPart(UriPartial.Authority) + "/.default";
 

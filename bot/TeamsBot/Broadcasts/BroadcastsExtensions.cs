@@ -31,7 +31,7 @@ public static class BroadcastsExtensions
             .Validate(o => string.IsNullOrWhiteSpace(o.ServiceUrl) || Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out _), "Broadcasts:ServiceUrl must be an absolute URL.")
             .Validate(o => !o.InstallForMissingUsers || !string.IsNullOrWhiteSpace(o.TeamsAppCatalogId),
                 "Broadcasts:TeamsAppCatalogId is required with Broadcasts:InstallForMissingUsers (the app's id in the Teams app catalog).")
-            .Validate(o => !o.VerifyUnknownDeliveries || !string.IsNullOrWhiteSpace(o.TeamsAppCatalogId) && (!string.IsNullOrWhiteSpace(builder.Configuration[$"{GraphOptions.Section}:ClientId"]) || !string.IsNullOrWhiteSpace(builder.Configuration[$"{GraphOptions.Section}:Credential"])),
+            .Validate(o => !o.VerifyUnknownDeliveries || !string.IsNullOrWhiteSpace(o.TeamsAppCatalogId) && GraphOptions.HasCredentials(builder.Configuration),
                 "Broadcasts:VerifyUnknownDeliveries needs Graph:* credentials and Broadcasts:TeamsAppCatalogId (it reads the recipient's chat through Microsoft Graph).")
             .Validate(o => !o.InstallForMissingUsers || string.Equals(builder.Configuration[$"{DirectoryOptions.Section}:Source"], DirectoryOptions.SourceGraph, StringComparison.OrdinalIgnoreCase),
                 "Broadcasts:InstallForMissingUsers needs Directory:Source=Graph (installs go through Microsoft Graph).")
