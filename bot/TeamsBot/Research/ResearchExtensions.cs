@@ -25,6 +25,8 @@ public static class ResearchExtensions
             .Validate(o => Enum.IsDefined(o.Provider), "Research:Provider must be Offline, Iterative or Responses.")
             .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(100), "Research:PollInterval must be at least 00:00:00.1.")
             .Validate(o => o.MaxToolCalls is >= 1 and <= 1_000, "Research:MaxToolCalls must be between 1 and 1000.")
+            .Validate(o => !o.VerifyUnknownDeliveries || !string.IsNullOrWhiteSpace(o.TeamsAppCatalogId) && TeamsBot.Agencies.GraphOptions.HasCredentials(builder.Configuration),
+                "Research:VerifyUnknownDeliveries needs Graph:* credentials and Research:TeamsAppCatalogId (it reads the person's chat through Microsoft Graph).")
             .ValidateOnStart();
         services.AddSingleton<OfflineResearch>();
         services.AddSingleton<IterativeResearch>();

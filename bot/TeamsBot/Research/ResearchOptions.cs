@@ -63,6 +63,16 @@ public sealed class ResearchOptions
         : uri.Scheme == Uri.UriSchemeHttps && UploadHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Any(h => uri.Host.Equals(h, StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("." + h, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// Settle a delivery piece (the report, the document offer) whose send's outcome is unknown (the process stopped between
+    /// the send and its mark) by looking for it in the person's chat through Graph before sending it again; off (the default),
+    /// it is sent again. Needs <c>Graph:*</c> credentials and <see cref="TeamsAppCatalogId"/>.
+    /// </summary>
+    public bool VerifyUnknownDeliveries { get; set; }
+
+    /// <summary>The app's id in the organisation's Teams app catalog (finds the person's chat with the bot).</summary>
+    public string? TeamsAppCatalogId { get; set; }
+
     /// <summary>A pause between steps (tests use it to stop a process mid-research; zero in production).</summary>
     public TimeSpan StepDelay { get; set; } = TimeSpan.Zero;
 }

@@ -38,6 +38,12 @@ public sealed class ResearchState
     /// <summary>Delivery pieces already sent (the report, the document offer): a recovered delivery sends only the rest.</summary>
     public bool ReportSent { get; set; }
     public bool OfferSent { get; set; }
+    /// <summary>
+    /// Delivery pieces whose send was started (stored before it): one started but not marked sent has an unknown outcome, and
+    /// is looked for in the person's chat (by the research's reference) before it is sent again.
+    /// </summary>
+    public bool ReportAttempt { get; set; }
+    public bool OfferAttempt { get; set; }
 }
 
 /// <summary>What one step did: the milestone to show, sources read so far, and the report when finished.</summary>

@@ -261,31 +261,70 @@ public sealed class ResearchService(
     {
         var report = JsonSerializer.Deserialize<ResearchReport>(job.Report!, Json)!;
         var state = StateOf(job);
-        // Each piece is marked sent right after it goes, so a delivery a crash interrupted sends only what is missing.
+        var reference = Reference(job.Id);
         if (!state.ReportSent)
         {
-            var message = AnswerComposer.FinalMessage(report.Markdown(full: false) + "\n\nThe full report is ready as a Word document: accept it below to save it to your OneDrive.",
-                report.Sources, aiGenerated: !report.Extractive);
-            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, message), cancellationToken);
-            state.ReportSent = true;
-            await SaveStateAsync(job.Id, state, cancellationToken);
+            var message = AnswerComposer.FinalMessage(report.Markdown(full: false) + "\n\nThe full report is ready as a Word document: accept it below to save it to your OneDrive."
+                + $"\n\nRef: {reference}", report.Sources, aiGenerated: !report.Extractive);
+            await SendOnceAsync(job, state, state.ReportAttempt, s => s.ReportAttempt = true, s => s.ReportSent = true, message, m => BotChats.TextCarries(m, reference), cancellationToken);
         }
         if (!state.OfferSent)
         {
             // Dated by the request, so the document offered and the one uploaded later say the same.
             var document = ResearchDocument.Create(report, job.CreatedAt);
-            var context = new { researchId = job.Id };
-            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, Activity.Message() with
+            var context = new { researchId = job.Id, reference };
+            var offer = Activity.Message() with
             {
                 Attachments = [FileConsent.Card(FileName(job), "The full Deep Research report (Word document).", document.Length, context, context)],
-            }), cancellationToken);
-            state.OfferSent = true;
-            await SaveStateAsync(job.Id, state, cancellationToken);
+            };
+            await SendOnceAsync(job, state, state.OfferAttempt, s => s.OfferAttempt = true, s => s.OfferSent = true, offer, m => BotChats.CardCarries(m, reference), cancellationToken);
         }
         await EndAsync(job.Id, ResearchStatus.Delivered, cancellationToken);
         insights.Record(InsightKind.ResearchDelivered, new UserKey(job.ObjectId, job.TenantId), job.AgencyId, subject: job.Id);
         await UpdateCardAsync(job, ResearchCardState.Delivered, cancellationToken);
         logger.LogInformation("Research {ResearchId} delivered: {Findings} findings, {Sources} sources", job.Id, report.Findings.Count, report.Sources.Count);
+    }
+
+    /// <summary>The research's reference in what it delivers (the report's last line, the offer's context): how a piece is recognised in the chat.</summary>
+    internal static string Reference(string id) => "research-" + id;
+
+    /// <summary>
+    /// One delivery piece, exactly once across crashes: marked started before the send and sent right after it. A piece started
+    /// earlier but never marked sent may have reached the person: it is sent again only when not found in their chat.
+    /// </summary>
+    private async Task SendOnceAsync(ResearchJob job, ResearchState state, bool started, Action<ResearchState> markStarted, Action<ResearchState> markSent,
+        Activity activity, Func<Microsoft.Graph.Models.ChatMessage, bool> isPiece, CancellationToken cancellationToken)
+    {
+        if (!started || !await FoundInChatAsync(job, isPiece, cancellationToken))
+        {
+            markStarted(state);
+            await SaveStateAsync(job.Id, state, cancellationToken);
+            await connector.SendToConversationAsync(job.ServiceUrl, job.ConversationId, Address(job, activity), cancellationToken);
+        }
+        markSent(state);
+        await SaveStateAsync(job.Id, state, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether a piece is in the person's chat. Without Graph (<c>Research:VerifyUnknownDeliveries</c> off, the default and
+    /// offline) or when the look fails, it counts as absent: a rare duplicate (a crash between a send and its mark) is
+    /// better than a report that never arrives.
+    /// </summary>
+    private async Task<bool> FoundInChatAsync(ResearchJob job, Func<Microsoft.Graph.Models.ChatMessage, bool> isPiece, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (!o.VerifyUnknownDeliveries) return false;
+        try
+        {
+            var search = await services.GetRequiredService<BotChats>().FindAsync(job.TenantId, job.ObjectId, o.TeamsAppCatalogId, isPiece, cancellationToken);
+            logger.LogInformation("Research {ResearchId}: a piece with an unknown outcome was {Outcome} in the chat", job.Id, search.MessageId is null ? "not found" : "found");
+            return search.MessageId is not null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Research {ResearchId}: could not look in the chat ({Error}); the piece is sent again", job.Id, e.GetType().Name);
+            return false;
+        }
     }
 
     private async Task SaveStateAsync(string id, ResearchState state, CancellationToken cancellationToken)

@@ -111,16 +111,23 @@ public sealed class ResearchResponsesTests : IAsyncLifetime
     {
         _h = await BroadcastHarness.StartAsync(gsaUsers: 3);
         _api = await FakeResponses.StartAsync();
-        var settings = ResearchTests.Settings(_h, stepDelay: "00:00:00");
+        var settings = Settings(_h, "Compatible", _api.BaseUrl);
+        settings["Model:ApiKey"] = "sk-test-research";
+        _bot = await BotApp.StartAsync(settings);
+        await ResearchTests.OpenWindowAsync(_bot.Services.GetRequiredService<IAgencyRegistry>(), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
+    /// <summary>The Responses provider over the approved documents' vector store, on the model endpoint of <paramref name="provider"/>.</summary>
+    internal static Dictionary<string, string?> Settings(BroadcastHarness h, string provider, string endpoint)
+    {
+        var settings = ResearchTests.Settings(h, stepDelay: "00:00:00");
         settings["Research:Provider"] = "Responses";
         settings["Research:VectorStoreIds"] = "vs_approved_docs";
         settings["Research:PollInterval"] = "00:00:00.2";
-        settings["Model:Provider"] = "Compatible";
-        settings["Model:Endpoint"] = _api.BaseUrl;
-        settings["Model:ApiKey"] = "sk-test-research";
+        settings["Model:Provider"] = provider;
+        settings["Model:Endpoint"] = endpoint;
         settings["Model:Name"] = "gpt-test";
-        _bot = await BotApp.StartAsync(settings);
-        await ResearchTests.OpenWindowAsync(_bot.Services.GetRequiredService<IAgencyRegistry>(), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return settings;
     }
 
     public async Task DisposeAsync()
@@ -223,16 +230,11 @@ public sealed class ResearchResponsesKeylessTests
         await using var identity = await FakeManagedIdentity.StartAsync();
         await using var api = await FakeResponses.StartAsync();
         api.Script("in_progress", "completed");
-        var environment = ResearchTests.Environment(h, stepDelay: "00:00:00");
+        var settings = ResearchResponsesTests.Settings(h, "AzureOpenAI", api.AzureEndpoint);
+        settings["Model:Credential"] = "ManagedIdentity";
+        settings["Model:ManagedIdentityClientId"] = IdentityClientId;
+        var environment = ResearchTests.Environment(settings);
         foreach (var (key, value) in identity.Environment) environment[key] = value;
-        environment["Research__Provider"] = "Responses";
-        environment["Research__VectorStoreIds"] = "vs_approved_docs";
-        environment["Research__PollInterval"] = "00:00:00.2";
-        environment["Model__Provider"] = "AzureOpenAI";
-        environment["Model__Endpoint"] = api.AzureEndpoint;
-        environment["Model__Name"] = "gpt-test";
-        environment["Model__Credential"] = "ManagedIdentity";
-        environment["Model__ManagedIdentityClientId"] = IdentityClientId;
         await using var bot = await RunningBot.StartAsync(environment);
 
         await ResearchTests.OpenWindowAndAskAsync(bot, h, user: 1);

@@ -13,7 +13,7 @@ public sealed class ResearchRestartTests(Xunit.Abstractions.ITestOutputHelper ou
     {
         await using var h = await BroadcastHarness.StartAsync(gsaUsers: 2);
         var database = Path.Combine(Path.GetTempPath(), $"teamsbot-research-{Guid.NewGuid():N}.db");
-        var environment = ResearchTests.Environment(h, stepDelay: "00:00:01");
+        var environment = ResearchTests.Environment(ResearchTests.Settings(h, stepDelay: "00:00:01"));
         environment["ConnectionStrings__TeamsBot"] = $"Data Source={database}";
         string chat = ChatOf(UserId(1));
         bool Mine(ConnectorRequest r) => r.ConversationId == chat;

@@ -46,9 +46,9 @@ public sealed class ResearchTests(Xunit.Abstractions.ITestOutputHelper output) :
     internal static Task OpenWindowAsync(IAgencyRegistry registry, DateTimeOffset start, DateTimeOffset end) =>
         registry.SetEntitlementAsync("gsa", new EntitlementWindow("deep-research", start, end), default);
 
-    /// <summary><see cref="Settings"/> as the environment of a bot process.</summary>
-    internal static Dictionary<string, string> Environment(BroadcastHarness h, string stepDelay) =>
-        Settings(h, stepDelay).Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
+    /// <summary>Settings as the environment of a bot process.</summary>
+    internal static Dictionary<string, string> Environment(IDictionary<string, string?> settings) =>
+        settings.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value!);
 
     /// <summary>Opens GSA's window in a bot process, as an admin does through the API; then asks <paramref name="user"/>'s research.</summary>
     internal static async Task OpenWindowAndAskAsync(RunningBot bot, BroadcastHarness h, int user)
