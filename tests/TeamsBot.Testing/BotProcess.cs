@@ -60,6 +60,9 @@ public sealed class RunningBot : IAsyncDisposable
 
     public string BaseUrl { get; }
     public HttpClient Http { get; }
+
+    /// <summary>The process's working directory; its SQLite database is <c>t.db</c> there unless the environment says otherwise.</summary>
+    public string WorkingDirectory => _directory;
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
