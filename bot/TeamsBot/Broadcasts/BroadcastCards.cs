@@ -92,3 +92,12 @@ public interface ICampaignContent
     /// <summary>The people the slice planned this campaign for; null (the default) = the campaign's audience.</summary>
     IAsyncEnumerable<DirectoryUser>? PlannedRecipients(Campaign campaign, string id, CancellationToken cancellationToken) => null;
 }
+
+/// <summary>
+/// A slice's opt-outs (e.g. <b>Stop tips</b> for training nudges): once a campaign's ledger is built, the people who asked not
+/// to get campaigns of its kind are taken out of it before anything is sent; returns how many.
+/// </summary>
+public interface IRecipientOptOuts
+{
+    Task<int> WithdrawAsync(Campaign campaign, CancellationToken cancellationToken);
+}

@@ -159,6 +159,7 @@ internal sealed class BroadcastWorker(
         try
         {
             count = await build;
+            foreach (var optOuts in services.GetServices<IRecipientOptOuts>()) count -= await optOuts.WithdrawAsync(c, lost.Token);
         }
         catch (AudienceTooLargeException e)
         {

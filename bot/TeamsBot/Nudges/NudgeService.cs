@@ -25,7 +25,7 @@ public sealed record LessonReach(string ProgramId, string LessonId, string Title
 /// </summary>
 public sealed class NudgeService(
     IDbContextFactory<TeamsBotDbContext> db, CurriculumSource curriculum, IAgencyDirectory directory, IAgencyRegistry registry,
-    CampaignService campaigns, IOptions<NudgesOptions> options, TimeProvider time, ILogger<NudgeService> logger)
+    CampaignService campaigns, IOptions<NudgesOptions> options, TimeProvider time, ILogger<NudgeService> logger) : IRecipientOptOuts
 {
     public const string ReferenceScheme = "nudge";
     public const string SurveyScheme = "survey";
@@ -38,6 +38,21 @@ public sealed class NudgeService(
         var until = time.GetUtcNow() + options.Value.SnoozeFor;
         await UpdateAsync(tenantId, objectId, p => p.SnoozedUntil = until, cancellationToken);
         return until;
+    }
+
+    /// <summary>
+    /// Coaches' training-nudge broadcasts honour Stop and Snooze like the planner's lessons ("you won't get more"): people
+    /// who stopped or snoozed tips are taken out of the campaign's ledger before it is sent.
+    /// </summary>
+    public async Task<int> WithdrawAsync(Campaign campaign, CancellationToken cancellationToken)
+    {
+        if (campaign.Kind != CampaignKinds.Nudge) return 0;
+        var now = time.GetUtcNow();
+        await using var context = await db.CreateDbContextAsync(cancellationToken);
+        var optedOut = context.Set<NudgePreference>().Where(p => p.StoppedAt != null || p.SnoozedUntil > now).Select(p => p.ObjectId);
+        return await context.Set<Delivery>()
+            .Where(d => d.CampaignId == campaign.Id && d.State == DeliveryState.Queued && optedOut.Contains(d.ObjectId))
+            .ExecuteDeleteAsync(cancellationToken);
     }
 
     /// <summary><c>nudges on</c>: clears Stop and Snooze.</summary>

@@ -31,6 +31,7 @@ public static class NudgesExtensions
         // A missing or broken curriculum stops startup with its reason, like any configuration error.
         services.AddSingleton<IValidateOptions<NudgesOptions>, CurriculumValidation>();
         services.AddSingleton<NudgeService>();
+        services.AddSingleton<IRecipientOptOuts>(sp => sp.GetRequiredService<NudgeService>());
         services.AddSingleton<NudgeCards>();
         services.AddSingleton<ICampaignContent>(sp => sp.GetRequiredService<NudgeCards>());
         services.AddSingleton<ICampaignContent, SurveyContent>();

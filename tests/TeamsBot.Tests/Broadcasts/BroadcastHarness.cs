@@ -77,9 +77,9 @@ public sealed class BroadcastHarness : IAsyncDisposable
 
     public string CoachToken(string objectId = CoachId) => Entra.CreateToken(new EntraTokenSpec { Roles = [Roles.Coach], ObjectId = objectId });
 
-    public static object Body(object audience, bool acknowledge = false, string title = "Deep Research is here") => new
+    public static object Body(object audience, bool acknowledge = false, string title = "Deep Research is here", string kind = "announcement") => new
     {
-        kind = "announcement",
+        kind,
         title,
         body = "Your agency has **60 extra days** of Deep Research. Try it on a long report.",
         links = new[] { new { title = "Training", url = "https://training.example.gov/deep-research" } },

@@ -140,6 +140,35 @@ public sealed class NudgeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
     }
 
     [Fact]
+    public async Task A_coachs_training_nudge_broadcast_skips_people_who_stopped_or_snoozed_tips_and_an_announcement_still_reaches_them()
+    {
+        for (var i = 1; i <= People; i++)
+            await _bot.SendAsync(Person(TestActivities.BotAdded(_h.Connector.ServiceUrl, ChatOf(UserId(i))), UserId(i), TenantA));
+        Assert.Contains("Tips are off", await CardOfAsync(await PressAsync(2, "nudge.stop")));
+        Assert.Contains("Snoozed", await CardOfAsync(await PressAsync(3, "nudge.snooze")));
+
+        async Task<IReadOnlyList<string>> ReachedAsync(string kind, string title)
+        {
+            var id = await _h.CreateAsync(_bot.Http, Body(new { type = "tenant", tenantId = TenantA }, title: title, kind: kind));
+            Assert.True((await CallAsync(_bot.Http, HttpMethod.Post, $"/api/campaigns/{id}/send", _h.CoachToken())).IsSuccessStatusCode);
+            var done = await _h.WaitForStatusAsync(_bot.Http, id, "completed");
+            // The six people and the two coaches of the tenant; a nudge leaves out the two who stopped or snoozed tips.
+            Assert.Equal(kind == "nudge" ? People : People + 2, Count(done, "recipients"));
+            return _h.Connector.Deliveries.Where(d => d.Body.Contains(title, StringComparison.Ordinal)).Select(d => d.ConversationId).ToList();
+        }
+
+        // "Tips are off: you won't get more" holds for coaches' training nudges too; Snooze pauses them.
+        var nudged = await ReachedAsync("nudge", "Try the meeting-notes prompt this week");
+        Assert.DoesNotContain(ChatOf(UserId(2)), nudged);
+        Assert.DoesNotContain(ChatOf(UserId(3)), nudged);
+        Assert.Contains(ChatOf(UserId(1)), nudged);
+        // Announcements are not tips: everyone in the audience gets them.
+        var announced = await ReachedAsync("announcement", "The assistant is down for maintenance on Saturday");
+        Assert.Contains(ChatOf(UserId(2)), announced);
+        Assert.Contains(ChatOf(UserId(3)), announced);
+    }
+
+    [Fact]
     public async Task A_lesson_campaign_a_stopped_run_left_unstarted_is_started_by_the_next_run()
     {
         await _bot.SendAsync(Person(TestActivities.BotAdded(_h.Connector.ServiceUrl, ChatOf(UserId(1))), UserId(1), TenantA));
