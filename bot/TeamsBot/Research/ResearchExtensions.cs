@@ -28,6 +28,11 @@ public static class ResearchExtensions
             .Validate(o => !o.VerifyUnknownDeliveries || !string.IsNullOrWhiteSpace(o.TeamsAppCatalogId) && TeamsBot.Agencies.GraphOptions.HasCredentials(builder.Configuration),
                 "Research:VerifyUnknownDeliveries needs Graph:* credentials and Research:TeamsAppCatalogId (it reads the person's chat through Microsoft Graph).")
             .ValidateOnStart();
+        // One app, one catalog id: the broadcasts' unless research names its own.
+        services.PostConfigure<ResearchOptions>(o =>
+        {
+            if (string.IsNullOrWhiteSpace(o.TeamsAppCatalogId)) o.TeamsAppCatalogId = builder.Configuration["Broadcasts:TeamsAppCatalogId"];
+        });
         services.AddSingleton<OfflineResearch>();
         services.AddSingleton<IterativeResearch>();
         services.AddAzureCredentials();

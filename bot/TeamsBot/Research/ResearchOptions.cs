@@ -70,7 +70,7 @@ public sealed class ResearchOptions
     /// </summary>
     public bool VerifyUnknownDeliveries { get; set; }
 
-    /// <summary>The app's id in the organisation's Teams app catalog (finds the person's chat with the bot).</summary>
+    /// <summary>The app's id in the organisation's Teams app catalog (finds the person's chat with the bot); defaults to <c>Broadcasts:TeamsAppCatalogId</c>.</summary>
     public string? TeamsAppCatalogId { get; set; }
 
     /// <summary>A pause between steps (tests use it to stop a process mid-research; zero in production).</summary>

@@ -34,7 +34,8 @@ public sealed class ResearchDeliveryTests : IAsyncLifetime
         _graph.BotMessagesFor = member => _h.Connector.Deliveries.Where(d => d.ConversationId == ChatOf(member)).ToList();
         var settings = ResearchTests.Settings(_h, stepDelay: "00:00:00");
         settings["Research:VerifyUnknownDeliveries"] = "true";
-        settings["Research:TeamsAppCatalogId"] = _graph.CatalogAppId;
+        // The app's catalog id is the broadcasts' one (Research:TeamsAppCatalogId defaults to it).
+        settings["Broadcasts:TeamsAppCatalogId"] = _graph.CatalogAppId;
         settings["Graph:BaseUrl"] = _graph.BaseUrl;
         settings["Graph:TenantId"] = TenantA;
         settings["Graph:ClientId"] = "6b1e4f3a-0000-4000-8000-00000000f00d";
