@@ -98,13 +98,33 @@ public sealed class PlaygroundScenarioTests
         {
             ["Nudges:Enabled"] = "true", ["Nudges:PlanInterval"] = "00:01:00", ["Nudges:Survey"] = "false", ["Nudges:QuietHours"] = "",
             ["Nudges:WorkingDays"] = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
-            ["Nudges:WorkingHoursStart"] = "00:00", ["Nudges:WorkingHoursEnd"] = "23:59", ["Nudges:DefaultTimeZone"] = "UTC",
+            ["Nudges:WorkingHoursStart"] = "00:00", ["Nudges:WorkingHoursEnd"] = "23:59:59", ["Nudges:DefaultTimeZone"] = "UTC",
         });
-        var backdate = session.BackdateInstallAsync(days: 1);
-        await session.RunAsync("nudge");
-        await backdate;
-
+        using (var scenarioOver = new CancellationTokenSource())
+        {
+            var backdate = session.BackdateInstallAsync(days: 1, scenarioOver.Token);
+            try
+            {
+                await session.RunAsync("nudge");
+            }
+            finally
+            {
+                await scenarioOver.CancelAsync();
+                try { await backdate; } catch (OperationCanceledException) { }
+            }
+        }
         Assert.Equal(1, session.Scalar($"SELECT COUNT(*) FROM nudge_preferences WHERE object_id = '{AlexId}' AND stopped_at IS NOT NULL"));
+
+        // No further tips: a fortnight later lesson 2 would be due (untried lessons advance after 14 days), yet the next
+        // planning pass skips Alex because of Stop, and nothing more is delivered.
+        session.Execute($"UPDATE nudge_deliveries SET planned_at = $at WHERE object_id = '{AlexId}'", ("$at", PlaygroundSession.Stamp(DateTimeOffset.UtcNow.AddDays(-15))));
+        var seen = session.Bot.Output.Count;
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (!session.Bot.Output.Skip(seen).Any(l => l.Contains("Nudge plan: 1 people, 0 nudges due", StringComparison.Ordinal) && l.Contains("Stopped 1", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < until, "no planning pass skipped Alex as stopped: " + string.Join("\n", session.Bot.Output.Skip(seen)));
+            await Task.Delay(500);
+        }
         Assert.Equal(1, session.Scalar($"SELECT COUNT(*) FROM nudge_deliveries WHERE object_id = '{AlexId}'"));
     }
 
@@ -123,7 +143,8 @@ public sealed class PlaygroundScenarioTests
     [Fact]
     public async Task Deep_research_inside_the_window_acknowledges_then_delivers_one_cited_report()
     {
-        await using var session = await PlaygroundSession.StartAsync(Employee);
+        // A short pause between steps, so the acknowledgement card is on screen before the run updates it.
+        await using var session = await PlaygroundSession.StartAsync(Employee, new Dictionary<string, string> { ["Research:StepDelay"] = "00:00:02" });
         var result = await session.RunAsync("research", new { question = "how do I get access to the assistant, and what data may I enter?" });
         Assert.Equal(1, result.GetProperty("reports").GetInt32());
         Assert.True(result.GetProperty("citations").GetInt32() > 0, "the report cites no sources");

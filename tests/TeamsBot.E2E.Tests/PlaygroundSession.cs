@@ -45,51 +45,68 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
         if (!File.Exists(cli)) throw new InvalidOperationException("The Agents Playground is not installed: run `cd tests/e2e && npm ci` (tests/run.sh does).");
         var work = Directory.CreateTempSubdirectory("teamsbot-playground-").FullName;
         var model = await FakeOpenAI.StartAsync();
-        var environment = new Dictionary<string, string>
+        RunningBot? bot = null;
+        Process? playground = null;
+        try
         {
-            ["Model__Provider"] = "Compatible",
-            ["Model__Endpoint"] = model.BaseUrl,
-            ["Model__ApiKey"] = "sk-e2e",
-            ["Model__Name"] = "gpt-e2e",
-            ["Directory__AgenciesFile"] = AgenciesWithOpenWindows(work),
-            ["Directory__File"] = DirectoryWithColleagues(work, gsaColleagues),
-            ["Jobs__IdleWaitTime"] = "00:00:01",
-            // Only the nudge scenario turns the training program on: a lesson arriving mid-scenario would be noise.
-            ["Nudges__Enabled"] = "false",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        var bot = await RunningBot.StartAsync(environment);
+            var environment = new Dictionary<string, string>
+            {
+                ["Model__Provider"] = "Compatible",
+                ["Model__Endpoint"] = model.BaseUrl,
+                ["Model__ApiKey"] = "sk-e2e",
+                ["Model__Name"] = "gpt-e2e",
+                ["Directory__AgenciesFile"] = AgenciesWithOpenWindows(work),
+                ["Directory__File"] = DirectoryWithColleagues(work, gsaColleagues),
+                ["Jobs__IdleWaitTime"] = "00:00:01",
+                // Only the nudge scenario turns the training program on: a lesson arriving mid-scenario would be noise.
+                ["Nudges__Enabled"] = "false",
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            bot = await RunningBot.StartAsync(environment);
 
-        var tenant = MockTenantSignedInAs(user);
-        File.WriteAllText(Path.Combine(work, ".m365agentsplayground.yml"), tenant.ToJsonString());
-        var port = FreePort();
-        var start = new ProcessStartInfo("node", [cli, "-e", $"{bot.BaseUrl}/api/messages", "-c", "msteams", "--disable-telemetry", "-p", port.ToString(CultureInfo.InvariantCulture)])
+            var tenant = MockTenantSignedInAs(user);
+            File.WriteAllText(Path.Combine(work, ".m365agentsplayground.yml"), tenant.ToJsonString());
+            var port = FreePort();
+            var start = new ProcessStartInfo("node", [cli, "-e", $"{bot.BaseUrl}/api/messages", "-c", "msteams", "--disable-telemetry", "-p", port.ToString(CultureInfo.InvariantCulture)])
+            {
+                WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            start.Environment["TEAMSAPPTESTER_BROWSER"] = "none";
+            playground = Process.Start(start)!;
+            var session = new PlaygroundSession(model, bot, playground, work, $"http://127.0.0.1:{port}/", tenant);
+            playground.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (session._playgroundOutput) session._playgroundOutput.Add(e.Data); };
+            playground.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (session._playgroundOutput) session._playgroundOutput.Add(e.Data); };
+            playground.BeginOutputReadLine();
+            playground.BeginErrorReadLine();
+            await session.WaitUntilUpAsync();
+            return session;
+        }
+        catch
         {
-            WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        start.Environment["TEAMSAPPTESTER_BROWSER"] = "none";
-        var playground = Process.Start(start)!;
-        var session = new PlaygroundSession(model, bot, playground, work, $"http://127.0.0.1:{port}/", tenant);
-        playground.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (session._playgroundOutput) session._playgroundOutput.Add(e.Data); };
-        playground.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (session._playgroundOutput) session._playgroundOutput.Add(e.Data); };
-        playground.BeginOutputReadLine();
-        playground.BeginErrorReadLine();
+            // Nothing outlives a session that did not start: a stray bot would keep running its jobs on the CI machine.
+            if (playground is { HasExited: false }) playground.Kill(entireProcessTree: true);
+            playground?.Dispose();
+            if (bot is not null) await bot.DisposeAsync();
+            await model.DisposeAsync();
+            try { Directory.Delete(work, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    private async Task WaitUntilUpAsync()
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var until = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            if (playground.HasExited) throw new InvalidOperationException("The Playground exited: " + session.PlaygroundOutput);
+            if (_playground.HasExited) throw new InvalidOperationException("The Playground exited: " + PlaygroundOutput);
             try
             {
-                if ((await http.GetAsync(session.Url)).IsSuccessStatusCode) return session;
+                if ((await http.GetAsync(Url)).IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
-            if (DateTime.UtcNow > until)
-            {
-                await session.DisposeAsync();
-                throw new TimeoutException("The Playground did not start: " + session.PlaygroundOutput);
-            }
+            if (DateTime.UtcNow > until) throw new TimeoutException("The Playground did not start: " + PlaygroundOutput);
             await Task.Delay(200);
         }
     }
@@ -184,25 +201,29 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
     /// Once the Playground has installed the app for the signed-in person (their 1:1 chat is stored), dates that install
     /// <paramref name="days"/> days back, as if they had installed it then. Run it alongside a scenario.
     /// </summary>
-    public async Task BackdateInstallAsync(int days, CancellationToken cancellationToken = default)
+    public async Task BackdateInstallAsync(int days, CancellationToken cancellationToken)
     {
-        var stamp = (long)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(DateTimeOffset.UtcNow.AddDays(-days))!;
         var objectId = (string)_tenant["currentUser"]!["aadObjectId"]!;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        while (true)
-        {
-            using (var connection = new SqliteConnection($"Data Source={Path.Combine(Bot.WorkingDirectory, "t.db")};Pooling=False;Default Timeout=30"))
-            {
-                connection.Open();
-                using var command = connection.CreateCommand();
-                command.CommandText = """UPDATE conversations SET "FirstSeenAt" = $at WHERE "AadObjectId" = $object AND "Scope" = 'personal'""";
-                command.Parameters.AddWithValue("$at", stamp);
-                command.Parameters.AddWithValue("$object", objectId);
-                if (command.ExecuteNonQuery() > 0) return;
-            }
+        while (Execute("""UPDATE conversations SET "FirstSeenAt" = $at WHERE "AadObjectId" = $object AND "Scope" = 'personal'""",
+                   ("$at", Stamp(DateTimeOffset.UtcNow.AddDays(-days))), ("$object", objectId)) == 0)
             await Task.Delay(250, timeout.Token);
-        }
+    }
+
+    /// <summary>A time as the SQLite store keeps it (DateTimeOffset as a sortable integer).</summary>
+    public static long Stamp(DateTimeOffset at) =>
+        (long)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(at)!;
+
+    /// <summary>Changes the bot's database as a test's precondition (e.g. an install dated in the past); returns the rows changed.</summary>
+    public int Execute(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(Bot.WorkingDirectory, "t.db")};Pooling=False;Default Timeout=30");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return command.ExecuteNonQuery();
     }
 
     public static string ColleagueId(int i) => $"00000000-0000-4000-8000-0000000e2e{i:D2}";

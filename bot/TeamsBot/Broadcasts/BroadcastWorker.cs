@@ -148,18 +148,25 @@ internal sealed class BroadcastWorker(
             .ExecuteUpdateAsync(x => x.SetProperty(c => c.PreparedBy, (string?)null).SetProperty(c => c.PrepareLeaseUntil, (DateTimeOffset?)null));
     }
 
+    /// <summary>The ledger of the audience, less the people a slice's opt-outs take out (both under the campaign's lease).</summary>
+    private async Task<int> BuildWithoutOptOutsAsync(Campaign c, IAsyncEnumerable<DirectoryUser> recipients, CancellationToken cancellationToken)
+    {
+        var count = await ledger.BuildAsync(c.Id, recipients, options.Value.MaxRecipients, cancellationToken);
+        foreach (var optOuts in services.GetServices<IRecipientOptOuts>()) count -= await optOuts.WithdrawAsync(c, cancellationToken);
+        return count;
+    }
+
     private async Task PrepareAsync(Campaign c)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
         var recipients = cards.PlannedRecipients(c, lost.Token) ?? directory.ResolveAudienceAsync(CampaignService.AudienceOf(c).ToSpec(), lost.Token);
-        var build = ledger.BuildAsync(c.Id, recipients, options.Value.MaxRecipients, lost.Token);
+        var build = BuildWithoutOptOutsAsync(c, recipients, lost.Token);
         await RenewLeaseUntilDoneAsync(c.Id, LeasedWork.Prepare, build, lost);
         int count;
         try
         {
             count = await build;
-            foreach (var optOuts in services.GetServices<IRecipientOptOuts>()) count -= await optOuts.WithdrawAsync(c, lost.Token);
         }
         catch (AudienceTooLargeException e)
         {
@@ -170,7 +177,7 @@ internal sealed class BroadcastWorker(
         var now = time.GetUtcNow();
         await using var context = await db.CreateDbContextAsync();
         var next = count == 0 ? CampaignStatus.Completed : CampaignStatus.Sending;
-        var moved = await context.Set<Campaign>().Where(x => x.Id == c.Id && x.Status == CampaignStatus.Preparing).ExecuteUpdateAsync(x => x
+        var moved = await context.Set<Campaign>().Where(x => x.Id == c.Id && x.Status == CampaignStatus.Preparing && x.PreparedBy == Instance).ExecuteUpdateAsync(x => x
             .SetProperty(p => p.Status, next).SetProperty(p => p.Recipients, count).SetProperty(p => p.StartedAt, now)
             .SetProperty(p => p.CompletedAt, next == CampaignStatus.Completed ? now : null).SetProperty(p => p.UpdatedAt, now)
             .SetProperty(p => p.PreparedBy, (string?)null).SetProperty(p => p.PrepareLeaseUntil, (DateTimeOffset?)null));

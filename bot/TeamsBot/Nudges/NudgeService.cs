@@ -46,12 +46,14 @@ public sealed class NudgeService(
     /// </summary>
     public async Task<int> WithdrawAsync(Campaign campaign, CancellationToken cancellationToken)
     {
-        if (campaign.Kind != CampaignKinds.Nudge) return 0;
+        // The planner's own lessons and surveys (campaigns with a reference) were planned with Stop and Snooze already applied.
+        if (campaign.Kind != CampaignKinds.Nudge || campaign.Reference is not null) return 0;
         var now = time.GetUtcNow();
         await using var context = await db.CreateDbContextAsync(cancellationToken);
-        var optedOut = context.Set<NudgePreference>().Where(p => p.StoppedAt != null || p.SnoozedUntil > now).Select(p => p.ObjectId);
+        var preferences = context.Set<NudgePreference>();
         return await context.Set<Delivery>()
-            .Where(d => d.CampaignId == campaign.Id && d.State == DeliveryState.Queued && optedOut.Contains(d.ObjectId))
+            .Where(d => d.CampaignId == campaign.Id && d.State == DeliveryState.Queued
+                        && preferences.Any(p => p.ObjectId == d.ObjectId && p.TenantId == d.TenantId && (p.StoppedAt != null || p.SnoozedUntil > now)))
             .ExecuteDeleteAsync(cancellationToken);
     }
 

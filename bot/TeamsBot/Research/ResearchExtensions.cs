@@ -26,12 +26,12 @@ public static class ResearchExtensions
             .Validate(o => o.PollInterval >= TimeSpan.FromMilliseconds(100), "Research:PollInterval must be at least 00:00:00.1.")
             .Validate(o => o.MaxToolCalls is >= 1 and <= 1_000, "Research:MaxToolCalls must be between 1 and 1000.")
             .Validate(o => !o.VerifyUnknownDeliveries || !string.IsNullOrWhiteSpace(o.TeamsAppCatalogId) && TeamsBot.Agencies.GraphOptions.HasCredentials(builder.Configuration),
-                "Research:VerifyUnknownDeliveries needs Graph:* credentials and Research:TeamsAppCatalogId (it reads the person's chat through Microsoft Graph).")
+                "Research:VerifyUnknownDeliveries needs Graph:* credentials and the app's catalog id (Research:TeamsAppCatalogId, or Broadcasts:TeamsAppCatalogId): it reads the person's chat through Microsoft Graph.")
             .ValidateOnStart();
         // One app, one catalog id: the broadcasts' unless research names its own.
-        services.PostConfigure<ResearchOptions>(o =>
+        services.AddOptions<ResearchOptions>().PostConfigure<IOptions<TeamsBot.Broadcasts.BroadcastsOptions>>((o, broadcasts) =>
         {
-            if (string.IsNullOrWhiteSpace(o.TeamsAppCatalogId)) o.TeamsAppCatalogId = builder.Configuration["Broadcasts:TeamsAppCatalogId"];
+            if (string.IsNullOrWhiteSpace(o.TeamsAppCatalogId)) o.TeamsAppCatalogId = broadcasts.Value.TeamsAppCatalogId;
         });
         services.AddSingleton<OfflineResearch>();
         services.AddSingleton<IterativeResearch>();

@@ -100,6 +100,16 @@ class Playground {
     }
   }
 
+  /** Waits until no call has been logged for 2 s (at most 15 s), so late calls (card updates, follow-ups) are checked too. */
+  async settle() {
+    const until = Date.now() + 15000;
+    let count = -1;
+    while (count !== this.calls.length && Date.now() < until) {
+      count = this.calls.length;
+      await this.page.waitForTimeout(2000);
+    }
+  }
+
   /** Calls between the Playground and the bot that failed (4xx/5xx), in either direction. */
   failures() {
     return this.calls.filter(c => c.response && c.response.statusCode >= 400)

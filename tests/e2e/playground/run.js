@@ -12,7 +12,7 @@ const scenarios = require('./scenarios');
   const playground = await Playground.open(url, outDir);
   try {
     const result = await scenario(playground, argsJson ? JSON.parse(argsJson) : {});
-    await playground.page.waitForTimeout(500);
+    await playground.settle();
     const failures = playground.failures();
     if (failures.length) throw new Error('Calls failed between the Playground and the bot:\n' + failures.join('\n'));
     process.stdout.write('\n' + JSON.stringify(result || {}) + '\n');
