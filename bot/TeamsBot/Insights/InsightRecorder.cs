@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -16,8 +18,8 @@ public interface IInsightRecorder
     void Record(InsightKind kind, UserKey user, string? agencyId = null, int? value = null, string? subject = null);
 
     /// <summary>
-    /// Writes events that may happen once only (a survey answer), at once and together: false, and nothing written, when an
-    /// event with <paramref name="onceKey"/> exists already.
+    /// Writes events that may happen once only per person (a survey answer), at once and together: false, and nothing written,
+    /// when this person already has an event with <paramref name="onceKey"/> (e.g. <c>survey:{id}</c>).
     /// </summary>
     Task<bool> RecordOnceAsync(string onceKey, UserKey user, string agencyId, int day, string? subject, IReadOnlyList<(InsightKind Kind, int? Value)> events, CancellationToken cancellationToken);
 
@@ -41,6 +43,7 @@ internal sealed class InsightRecorder(
     private readonly Counter<long> _dropped = meters.Create("TeamsBot.Insights").CreateCounter<long>("teamsbot.insights.dropped", "{event}", "Adoption events dropped because the queue was full");
     private readonly ConcurrentDictionary<string, string> _campaignKinds = new(StringComparer.Ordinal);
     private long _lastDropWarning;
+    private readonly byte[] _userKeySecret = Encoding.UTF8.GetBytes(options.Value.UserKeySecret ?? InsightsOptions.DevelopmentUserKeySecret);
 
     public void Record(InsightKind kind, UserKey user, string? agencyId = null, int? value = null, string? subject = null) =>
         Enqueue(new Pending(kind, InsightCalendar.DayOf(time.GetUtcNow()), user, agencyId, value, Trim(subject, 80), null, null));
@@ -74,6 +77,7 @@ internal sealed class InsightRecorder(
 
     public async Task<bool> RecordOnceAsync(string onceKey, UserKey user, string agencyId, int day, string? subject, IReadOnlyList<(InsightKind Kind, int? Value)> events, CancellationToken cancellationToken)
     {
+        onceKey = $"{onceKey}:{Pseudonym(user.AadObjectId)}";
         using var _ = await writeGate.EnterAsync(cancellationToken);
         await using var context = await db.CreateDbContextAsync(cancellationToken);
         if (await context.Set<InsightEvent>().AnyAsync(e => e.OnceKey == onceKey, cancellationToken)) return false;
@@ -168,8 +172,11 @@ internal sealed class InsightRecorder(
         };
     }
 
-    /// <summary>People are counted, never named: a one-way key of their directory id (128 bits of SHA-256).</summary>
-    public static string Pseudonym(string objectId) => StorageKeys.Hash("insights|" + objectId.ToLowerInvariant())[..32];
+    /// <summary>
+    /// People are counted, never named: a keyed one-way key of their directory id (128 bits of HMAC-SHA256 with
+    /// <c>Insights:UserKeySecret</c>), so someone who reads the database and knows an object id still cannot find that person's events.
+    /// </summary>
+    internal string Pseudonym(string objectId) => Convert.ToHexStringLower(HMACSHA256.HashData(_userKeySecret, Encoding.UTF8.GetBytes(objectId.ToLowerInvariant())))[..32];
 
     private static string? Trim(string? value, int max) => value is { Length: var n } && n > max ? value[..max] : value;
 }

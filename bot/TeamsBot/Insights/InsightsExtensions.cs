@@ -23,6 +23,8 @@ public static class InsightsExtensions
             .Validate(o => o.BatchSize is >= 1 and <= 50_000, "Insights:BatchSize must be between 1 and 50000.")
             .Validate(o => o.ReferenceMinutesPerDay is >= 0 and <= 1_440 && o.ReferencePositivePercent is >= 0 and <= 100,
                 "Insights:ReferenceMinutesPerDay must be 0–1440 and Insights:ReferencePositivePercent 0–100.")
+            .Validate(o => !builder.Environment.IsProduction() || o.UserKeySecret is { Length: >= 32 },
+                "Insights:UserKeySecret (at least 32 characters, from Key Vault or an environment variable) is required in Production: it keys the pseudonyms people are counted by.")
             .ValidateOnStart();
         services.AddSingleton<InsightRecorder>();
         services.AddSingleton<IInsightRecorder>(sp => sp.GetRequiredService<InsightRecorder>());

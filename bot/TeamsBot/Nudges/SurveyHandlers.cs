@@ -57,7 +57,7 @@ internal sealed class SurveyAnswerHandler(IDbContextFactory<TeamsBotDbContext> d
         if (InsightCalendar.WeekOf(week) <= InsightCalendar.WeekOf(time.GetUtcNow()) - 2)
             return AdaptiveCardInvokeResponse.Message("This survey has closed, so nothing was recorded. Next week's comes as usual.");
 
-        var recorded = await insights.RecordOnceAsync($"survey:{surveyId}:{InsightRecorder.Pseudonym(objectId)}", user, delivery.AgencyId, InsightCalendar.DayOf(DateOnly.FromDateTime(week.UtcDateTime)), null,
+        var recorded = await insights.RecordOnceAsync($"survey:{surveyId}", user, delivery.AgencyId, InsightCalendar.DayOf(DateOnly.FromDateTime(week.UtcDateTime)), null,
             [(InsightKind.SurveyMinutes, minutes), (InsightKind.SurveyQuality, quality), (InsightKind.SurveyEffort, effort), (InsightKind.SurveySpeed, speed)],
             cancellationToken);
         if (recorded && delivery.CompletedAt is null)

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TeamsBot.Agencies;
 using TeamsBot.Conversations;
+using TeamsBot.Insights;
 using TeamsBot.Nudges;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Security;
@@ -25,6 +26,7 @@ namespace TeamsBot.Tests.Insights;
 public sealed class InsightsTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Gsa = 12, Nasa = 3;
+    private const string UserKeySecret = "insights-test-secret-0123456789abcdef";
     private const string AdminId = SecondCoachId;
     private BroadcastHarness _h = null!;
     private BotApp _bot = null!;
@@ -38,6 +40,7 @@ public sealed class InsightsTests(Xunit.Abstractions.ITestOutputHelper output) :
         // Whatever day the tests run, the survey is due today (UTC is everyone's zone here).
         settings["Nudges:SurveyDay"] = DateTime.UtcNow.DayOfWeek.ToString();
         settings["Nudges:PlanInterval"] = "01:00:00";
+        settings["Insights:UserKeySecret"] = UserKeySecret;
         _bot = await BotApp.StartAsync(settings);
         var registry = _bot.Services.GetRequiredService<IAgencyRegistry>();
         await registry.UpsertAsync((await registry.FindAsync("gsa", default))! with { CoachUserIds = [CoachId], AdminUserIds = [AdminId] }, default);
@@ -197,5 +200,16 @@ public sealed class InsightsTests(Xunit.Abstractions.ITestOutputHelper output) :
         var helps = await _h.Connector.WaitForAsync(r => r.Count(x => x.IsSend && x.Body.Contains("help shows this list", StringComparison.Ordinal)) >= 2);
         Assert.Contains("\"title\":\"report\"", helps.Last(x => x.IsSend && x.ConversationId == "a:coach").Body);
         Assert.DoesNotContain("\"title\":\"report\"", helps.Last(x => x.IsSend && x.ConversationId == ChatOf(UserId(2))).Body);
+
+        // People are counted by a keyed pseudonym (HMAC with Insights:UserKeySecret), never by their id or its plain hash.
+        await using var store = await _bot.Services.GetRequiredService<IDbContextFactory<TeamsBotDbContext>>().CreateDbContextAsync();
+        var stored = await store.Set<InsightEvent>().Select(e => e.UserKey).Distinct().ToListAsync();
+        var people = Enumerable.Range(1, Gsa + Nasa).Select(i => Who(i).Id).Append(CoachId).Append(AdminId).ToList();
+        static string Keyed(string id) => Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(UserKeySecret), System.Text.Encoding.UTF8.GetBytes(id.ToLowerInvariant())))[..32];
+        Assert.All(stored, key => Assert.Contains(key, people.Select(Keyed)));
+        Assert.Contains(Keyed(UserId(1)), stored);
+        Assert.DoesNotContain(stored, key => people.Any(id => key.Contains(id, StringComparison.OrdinalIgnoreCase)
+            || StorageKeys.Hash("insights|" + id).StartsWith(key, StringComparison.OrdinalIgnoreCase)));
     }
 }

@@ -31,4 +31,15 @@ public class ConfigurationTests
         Assert.Equal(2, code);
         Assert.Contains("Configuration error: Bot:AppId is required in Production; local development mode (no app id) is never allowed there.", lines);
     }
+
+    [Fact]
+    public async Task Production_needs_a_secret_for_the_pseudonyms_adoption_figures_count_people_by()
+    {
+        var (code, lines) = await BotProcess.RunUntilExitAsync(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production", ["Bot__AppId"] = "6b1e4f3a-0000-4000-8000-00000000b007", ["Bot__AppPassword"] = "a-client-secret",
+        });
+        Assert.Equal(2, code);
+        Assert.Contains("Configuration error: Insights:UserKeySecret (at least 32 characters, from Key Vault or an environment variable) is required in Production: it keys the pseudonyms people are counted by.", lines);
+    }
 }
