@@ -92,7 +92,8 @@ public class TenantBudgetTests
         // A replica a few milliseconds late catches up at most 3 ms of its rate; before permits followed on evenly, 545
         // releases were measured in one sliding second at a budget of 500.
         Assert.True(most <= budgetPerSecond * 1.01 + 2, $"{most} releases in one sliding second (budget {budgetPerSecond})");
-        Assert.InRange(Achieved(times) / budgetPerSecond, 0.95, 1.01);
+        // Nor much less: the lower bound leaves room for 64 senders starved of CPU on a loaded 2-core machine.
+        Assert.InRange(Achieved(times) / budgetPerSecond, 0.9, 1.01);
     }
 
     [Fact]
