@@ -4,6 +4,7 @@ using TeamsBot.Answers;
 using TeamsBot.Cards;
 using TeamsBot.Protocol.Activities;
 using TeamsBot.Protocol.Hosting;
+using TeamsBot.Storage.Jobs;
 
 namespace TeamsBot.Research;
 
@@ -113,8 +114,11 @@ internal sealed class ResearchRunJob(ResearchService research) : IJob
 {
     public const string IdKey = "researchId";
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        await research.RunAsync(context.MergedJobDataMap.GetString(IdKey)!, cancellationToken);
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        if (await research.RunAsync(context.MergedJobDataMap.GetString(IdKey)!, cancellationToken) is { } after)
+            await context.RunAgainAsync(after, cancellationToken);
+    }
 }
 
 /// <summary>

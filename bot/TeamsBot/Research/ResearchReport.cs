@@ -46,8 +46,12 @@ public sealed class ResearchState
     public bool OfferAttempt { get; set; }
 }
 
-/// <summary>What one step did: the milestone to show, sources read so far, and the report when finished.</summary>
-public sealed record ResearchStepResult(string Milestone, int SourcesRead, ResearchReport? Report = null);
+/// <summary>
+/// What one step did: the milestone to show, sources read so far, and the report when finished. <paramref name="AskAgainAfter"/>:
+/// the work goes on elsewhere (a background response): the next step comes after this long, and the run gives its job
+/// thread back meanwhile instead of waiting on it.
+/// </summary>
+public sealed record ResearchStepResult(string Milestone, int SourcesRead, ResearchReport? Report = null, TimeSpan? AskAgainAfter = null);
 
 /// <summary>What a provider is asked: the question, and whether the person's agency allows web research.</summary>
 public sealed record ResearchRequest(string Question, bool AllowWeb = false);

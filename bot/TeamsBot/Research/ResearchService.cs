@@ -138,11 +138,15 @@ public sealed class ResearchService(
 
     private static ResearchState StateOf(ResearchJob job) => job.State is { } stored ? JsonSerializer.Deserialize<ResearchState>(stored, Json)! : new ResearchState();
 
+    /// <summary>How soon a research waiting for a free place in its agency tries again.</summary>
+    private static readonly TimeSpan QueuedRetry = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Runs a research from where it stands: step after step, each stored before the next; stops when cancelled; ends it after
-    /// <c>Research:MaxDuration</c>; delivers once when the report is written. Safe to run again after a crash.
+    /// <c>Research:MaxDuration</c>; delivers once when the report is written. Safe to run again after a crash. Returns when to
+    /// run again instead of waiting (for a free place in the agency, or for the provider's background work): null when done.
     /// </summary>
-    public async Task RunAsync(string id, CancellationToken cancellationToken)
+    public async Task<TimeSpan?> RunAsync(string id, CancellationToken cancellationToken)
     {
         var o = options.Value;
         bool? allowWeb = null; // the agency's policy, read once per run rather than per step
@@ -150,7 +154,7 @@ public sealed class ResearchService(
         {
             await using var context = await db.CreateDbContextAsync(cancellationToken);
             var job = await context.Set<ResearchJob>().FirstOrDefaultAsync(j => j.Id == id, cancellationToken);
-            if (job is null) return;
+            if (job is null) return null;
             if (job.Status == ResearchStatus.Delivering)
             {
                 try
@@ -163,9 +167,9 @@ public sealed class ResearchService(
                     logger.LogWarning("Research {ResearchId} could not be delivered ({Status}); ended", job.Id, (int)e.StatusCode);
                     await EndAsync(job.Id, ResearchStatus.Failed, cancellationToken);
                 }
-                return;
+                return null;
             }
-            if (!ResearchStatus.Live.Contains(job.Status)) return;
+            if (!ResearchStatus.Live.Contains(job.Status)) return null;
             var now = time.GetUtcNow();
             if (now - job.CreatedAt > o.MaxDuration)
             {
@@ -175,16 +179,12 @@ public sealed class ResearchService(
                     await NotifyAsync(job, ResearchCardState.TimedOut,
                         $"Your research ran past {(int)o.MaxDuration.TotalMinutes} minutes without a finished report, so it was stopped. Try a narrower question.", cancellationToken);
                 }
-                return;
+                return null;
             }
             if (job.Status == ResearchStatus.Queued)
             {
-                // Per-agency concurrency: wait for a free place.
-                if (!await ClaimAsync(job, now, cancellationToken))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(5), time, cancellationToken);
-                    continue;
-                }
+                // Per-agency concurrency: no free place yet, so try again shortly (without holding a job thread).
+                if (!await ClaimAsync(job, now, cancellationToken)) return QueuedRetry;
                 continue;
             }
             var state = StateOf(job);
@@ -203,7 +203,7 @@ public sealed class ResearchService(
                     await CancelAtProviderAsync(job.Id, state, cancellationToken);
                     await NotifyAsync(job, ResearchCardState.Failed, "Something went wrong and no report was made. Please try again later.", cancellationToken);
                 }
-                return;
+                return null;
             }
             // Store the step only if the research is still live (a Cancel in the meantime wins).
             var report = step.Report is { } r ? JsonSerializer.Serialize(r, Json) : null;
@@ -211,13 +211,14 @@ public sealed class ResearchService(
                 .ExecuteUpdateAsync(x => x.SetProperty(j => j.State, JsonSerializer.Serialize(state, Json)).SetProperty(j => j.Milestone, step.Milestone)
                     .SetProperty(j => j.SourcesRead, step.SourcesRead).SetProperty(j => j.Report, report)
                     .SetProperty(j => j.Status, report != null ? ResearchStatus.Delivering : ResearchStatus.Running), cancellationToken);
-            if (stored_ == 0) return;
+            if (stored_ == 0) return null;
             if (step.Milestone != previousMilestone || step.Milestone == "reading")
             {
                 job.Milestone = step.Milestone;
                 job.SourcesRead = step.SourcesRead;
                 await UpdateCardAsync(job, ResearchCardState.Researching, cancellationToken);
             }
+            if (step.AskAgainAfter is { } after && report is null) return after;
             if (o.StepDelay > TimeSpan.Zero) await Task.Delay(o.StepDelay, time, cancellationToken);
         }
     }

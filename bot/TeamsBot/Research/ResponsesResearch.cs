@@ -15,8 +15,8 @@ namespace TeamsBot.Research;
 /// Authenticated like the chat model: an API key, or on Azure OpenAI the Entra ID token of <c>Model:Credential</c>
 /// (managed or workload identity) for the endpoint's cloud.
 /// </summary>
-public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOptions> model, IOptions<ResearchOptions> options, AzureCredentialFactory credentials,
-    TimeProvider time) : IResearchProvider
+public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOptions> model, IOptions<ResearchOptions> options, AzureCredentialFactory credentials)
+    : IResearchProvider
 {
     public const string HttpClientName = "research-responses";
     private readonly Lazy<TokenCredential?> _credential = new(() => ModelClient.TokenCredentialFor(model.Value, credentials));
@@ -48,12 +48,11 @@ public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOpt
             var created = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
             state.ResponseId = created.GetProperty("id").GetString() ?? throw new InvalidOperationException("The Responses API returned no id.");
             state.Step = 1;
-            return new ResearchStepResult("planning", 0);
+            return new ResearchStepResult("planning", 0, AskAgainAfter: o.PollInterval);
         }
-        // Poll with backoff: the interval, growing by half each time, at most a minute.
-        var wait = TimeSpan.FromTicks((long)Math.Min(o.PollInterval.Ticks * Math.Pow(1.5, Math.Min(state.Polls, 10)), TimeSpan.FromMinutes(1).Ticks));
-        if (state.Polls > 0) await Task.Delay(wait, time, cancellationToken);
         state.Polls++;
+        // Poll with backoff: the interval, growing by half each time, at most a minute (the run is scheduled again meanwhile).
+        var wait = TimeSpan.FromTicks((long)Math.Min(o.PollInterval.Ticks * Math.Pow(1.5, Math.Min(state.Polls, 10)), TimeSpan.FromMinutes(1).Ticks));
         using var poll = await SendAsync(HttpMethod.Get, $"responses/{Uri.EscapeDataString(state.ResponseId)}", null, cancellationToken);
         var current = await poll.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
         var status = current.TryGetProperty("status", out var s) ? s.GetString() : null;
@@ -62,8 +61,8 @@ public sealed class ResponsesResearch(IHttpClientFactory http, IOptions<ModelOpt
             : 0;
         return status switch
         {
-            "queued" => new ResearchStepResult("planning", 0),
-            "in_progress" => new ResearchStepResult("reading", searches),
+            "queued" => new ResearchStepResult("planning", 0, AskAgainAfter: wait),
+            "in_progress" => new ResearchStepResult("reading", searches, AskAgainAfter: wait),
             "completed" => Completed(question, current),
             _ => throw new InvalidOperationException($"The research ended as '{status}' at the provider."),
         };

@@ -97,3 +97,14 @@ internal sealed class DurableJobs(ISchedulerFactory schedulers, IEnumerable<Recu
     private static JobKey OnceKey<TJob>(string id) => new(id, $"once:{typeof(TJob).Name}");
 }
 
+public static class JobRunExtensions
+{
+    /// <summary>
+    /// From inside a one-time job's run: fires the same job again after <paramref name="delay"/>, so a job that must wait
+    /// gives its thread back instead of holding it (Quartz keeps a trigger rescheduled during its own run).
+    /// </summary>
+    public static async Task RunAgainAsync(this IJobExecutionContext context, TimeSpan delay, CancellationToken cancellationToken) =>
+        await context.Scheduler.RescheduleJob(context.Trigger.Key, TriggerBuilder.Create().WithIdentity(context.Trigger.Key).ForJob(context.JobDetail.Key)
+            .StartAt(DateTimeOffset.UtcNow + delay).WithSimpleSchedule(s => s.WithRepeatCount(0).WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build(), cancellationToken);
+}
