@@ -147,13 +147,13 @@ public sealed class NudgeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
         Assert.Contains("Tips are off", await CardOfAsync(await PressAsync(2, "nudge.stop")));
         Assert.Contains("Snoozed", await CardOfAsync(await PressAsync(3, "nudge.snooze")));
 
-        async Task<IReadOnlyList<string>> ReachedAsync(string kind, string title)
+        async Task<IReadOnlyList<string>> ReachedAsync(string kind, string title, int optedOut = 2)
         {
             var id = await _h.CreateAsync(_bot.Http, Body(new { type = "tenant", tenantId = TenantA }, title: title, kind: kind));
             Assert.True((await CallAsync(_bot.Http, HttpMethod.Post, $"/api/campaigns/{id}/send", _h.CoachToken())).IsSuccessStatusCode);
             var done = await _h.WaitForStatusAsync(_bot.Http, id, "completed");
-            // The six people and the two coaches of the tenant; a nudge leaves out the two who stopped or snoozed tips.
-            Assert.Equal(kind == "nudge" ? People : People + 2, Count(done, "recipients"));
+            // The six people and the two coaches of the tenant; a nudge leaves out those who stopped or snoozed tips.
+            Assert.Equal(kind == "nudge" ? People + 2 - optedOut : People + 2, Count(done, "recipients"));
             return _h.Connector.Deliveries.Where(d => d.Body.Contains(title, StringComparison.Ordinal)).Select(d => d.ConversationId).ToList();
         }
 
@@ -162,6 +162,15 @@ public sealed class NudgeTests(Xunit.Abstractions.ITestOutputHelper output) : IA
         Assert.DoesNotContain(ChatOf(UserId(2)), nudged);
         Assert.DoesNotContain(ChatOf(UserId(3)), nudged);
         Assert.Contains(ChatOf(UserId(1)), nudged);
+        // Once the snooze is over, nudges reach that person again; Stop still holds.
+        await ShiftAsync(async db =>
+        {
+            foreach (var p in await db.Set<NudgePreference>().Where(p => p.SnoozedUntil != null).ToListAsync()) p.SnoozedUntil = DateTimeOffset.UtcNow.AddMinutes(-1);
+            await db.SaveChangesAsync();
+        });
+        var afterSnooze = await ReachedAsync("nudge", "Draft a plain-language notice this week", optedOut: 1);
+        Assert.Contains(ChatOf(UserId(3)), afterSnooze);
+        Assert.DoesNotContain(ChatOf(UserId(2)), afterSnooze);
         // Announcements are not tips: everyone in the audience gets them.
         var announced = await ReachedAsync("announcement", "The assistant is down for maintenance on Saturday");
         Assert.Contains(ChatOf(UserId(2)), announced);
