@@ -26,6 +26,8 @@ if [ -z "${TEAMSBOT_TEST_POSTGRES:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-
     pg_ctlcluster "$ver" "$name" start 2>/dev/null || true
     su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='teamsbot_test'\"" | grep -q 1 \
       || su postgres -c "psql -qc \"CREATE ROLE teamsbot_test LOGIN PASSWORD 'teamsbot_test' CREATEDB;\""
+    # Dropping a test database WITH (FORCE) may meet an autovacuum worker there: let the test role end it.
+    su postgres -c "psql -qc \"GRANT pg_signal_backend TO teamsbot_test;\"" >/dev/null
     export TEAMSBOT_TEST_POSTGRES="Host=127.0.0.1;Username=teamsbot_test;Password=teamsbot_test;Database=postgres"
   fi
 fi
