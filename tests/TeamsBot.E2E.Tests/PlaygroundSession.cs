@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using TeamsBot.Protocol.Activities;
 using TeamsBot.Testing;
 
 namespace TeamsBot.E2E.Tests;
@@ -66,7 +67,7 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
 
             var tenant = MockTenantSignedInAs(user);
             File.WriteAllText(Path.Combine(work, ".m365agentsplayground.yml"), tenant.ToJsonString());
-            var port = FreePort();
+            var port = RunningBot.FreePort();
             var start = new ProcessStartInfo("node", [cli, "-e", $"{bot.BaseUrl}/api/messages", "-c", "msteams", "--disable-telemetry", "-p", port.ToString(CultureInfo.InvariantCulture)])
             {
                 WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -149,32 +150,30 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
 
     private string BotLog => string.Join("\n", Bot.Output.TakeLast(40));
 
-    /// <summary>A read connection to the bot's SQLite database.</summary>
-    public SqliteConnection OpenDatabase()
-    {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(Bot.WorkingDirectory, "t.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        return connection;
-    }
+    /// <summary>One number the bot's database answers (a count).</summary>
+    public long Scalar(string sql) => Query(sql, c => Convert.ToInt64(c.ExecuteScalar() ?? 0L, CultureInfo.InvariantCulture));
 
-    public long Scalar(string sql, params (string Name, object Value)[] parameters)
+    /// <summary>The first column of every row the bot's database answers.</summary>
+    public IReadOnlyList<string> Strings(string sql) => Query(sql, c =>
     {
-        using var connection = OpenDatabase();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        return Convert.ToInt64(command.ExecuteScalar() ?? 0L, CultureInfo.InvariantCulture);
-    }
-
-    public IReadOnlyList<string> Strings(string sql)
-    {
-        using var connection = OpenDatabase();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var reader = command.ExecuteReader();
+        using var reader = c.ExecuteReader();
         var values = new List<string>();
         while (reader.Read()) values.Add(reader.GetString(0));
         return values;
+    });
+
+    /// <summary>Changes the bot's database as a test's precondition (e.g. an install dated in the past); returns the rows changed.</summary>
+    public int Execute(string sql, params (string Name, object Value)[] parameters) => Query(sql, c => c.ExecuteNonQuery(), parameters);
+
+    private T Query<T>(string sql, Func<SqliteCommand, T> run, params (string Name, object Value)[] parameters)
+    {
+        // The bot writes too: wait for its lock rather than fail.
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(Bot.WorkingDirectory, "t.db")};Pooling=False;Default Timeout=30");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        return run(command);
     }
 
     /// <summary>The Playground's mock tenant (devTools/playground, the newcomer's) with <paramref name="user"/> as the signed-in person.</summary>
@@ -215,17 +214,6 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
     public static long Stamp(DateTimeOffset at) =>
         (long)new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter().ConvertToProvider(at)!;
 
-    /// <summary>Changes the bot's database as a test's precondition (e.g. an install dated in the past); returns the rows changed.</summary>
-    public int Execute(string sql, params (string Name, object Value)[] parameters)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(Bot.WorkingDirectory, "t.db")};Pooling=False;Default Timeout=30");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        return command.ExecuteNonQuery();
-    }
-
     public static string ColleagueId(int i) => $"00000000-0000-4000-8000-0000000e2e{i:D2}";
 
     /// <summary>
@@ -238,15 +226,8 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
         var tenantId = (string)_tenant["tenantId"]!;
         for (var i = 1; i <= count; i++)
         {
-            var from = new { id = $"29:{ColleagueId(i)}", name = $"GSA colleague {i}", aadObjectId = ColleagueId(i) };
-            var activity = new
-            {
-                type = "message", id = Guid.NewGuid().ToString("N"), timestamp = DateTimeOffset.UtcNow, serviceUrl = connector.ServiceUrl, channelId = "msteams",
-                from, recipient = new { id = "28:" + (string)_tenant["bot"]!["id"]!, name = "TeamsBot" },
-                conversation = new { id = $"personal-colleague-{i}", conversationType = "personal", tenantId },
-                text = question, locale = "en-US", channelData = new { tenant = new { id = tenantId } },
-            };
-            using var response = await Bot.Http.PostAsJsonAsync("/api/messages", activity);
+            var activity = TestActivities.Person(TestActivities.Message(connector.ServiceUrl, question, conversationId: $"personal-colleague-{i}"), ColleagueId(i), tenantId);
+            using var response = await Bot.Http.PostAsJsonAsync("/api/messages", activity, ProtocolJson.Options);
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"The bot refused colleague {i}'s question: {(int)response.StatusCode}");
         }
         var until = DateTime.UtcNow.AddSeconds(60);
@@ -284,13 +265,6 @@ public sealed partial class PlaygroundSession : IAsyncDisposable
     [GeneratedRegex("\"start\": \"[^\"]+\"")] private static partial Regex StartDate();
     [GeneratedRegex("\"end\": \"[^\"]+\"")] private static partial Regex EndDate();
     [GeneratedRegex("[^a-z0-9]+")] private static partial Regex NonWord();
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -141,6 +141,14 @@ public static class TestActivities
         ChannelData = new TeamsChannelData { Tenant = new TenantInfo { Id = TenantId } },
     };
 
+    /// <summary>The activity as sent by the person with this Entra object id, in this tenant.</summary>
+    public static Activity Person(Activity a, string objectId, string tenantId) => a with
+    {
+        From = new ChannelAccount { Id = "29:" + objectId, AadObjectId = objectId, Name = "Person " + objectId[^4..] },
+        Conversation = a.Conversation! with { TenantId = tenantId },
+        ChannelData = new TeamsChannelData { Tenant = new TenantInfo { Id = tenantId } },
+    };
+
     public static Activity BotAdded(string serviceUrl, string conversationId = "a:personal-chat-1", string conversationType = ConversationTypes.Personal) =>
         Message(serviceUrl, "", conversationType, conversationId) with
         {

@@ -130,7 +130,8 @@ public sealed class RunningBot : IAsyncDisposable
         catch (OperationCanceledException) { Kill(); }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now.</summary>
+    public static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -14,6 +14,9 @@ public sealed class InsightsOptions
     public int TrendWeeks { get; set; } = 8;
     /// <summary>Events waiting to be written before new ones are dropped (and counted) rather than slowing a turn down.</summary>
     public int QueueCapacity { get; set; } = 100_000;
+    /// <summary>Events written in one batch.</summary>
+    public int BatchSize { get; set; } = 2_000;
+
     /// <summary>
     /// The secret people's pseudonymous keys are made with (HMAC-SHA256 of their Entra object id): without it, anyone who can
     /// read the database and knows an object id could find that person's events. Required in Production (at least 32
@@ -24,7 +27,4 @@ public sealed class InsightsOptions
 
     /// <summary>The stand-in outside Production: known to everyone, so it protects nothing.</summary>
     public const string DevelopmentUserKeySecret = "teamsbot-development-insights-key-not-secret";
-
-    /// <summary>Events written in one batch.</summary>
-    public int BatchSize { get; set; } = 2_000;
 }

@@ -75,19 +75,20 @@ public sealed class ResearchService(
         return new ResearchStart(job.Id, ResearchCardState.Researching, open.Start, open.End, agency?.Name);
     }
 
-    /// <summary>Schedules the run (once per research: a second call while it is scheduled or running does nothing).</summary>
+    /// <summary>Remembers the acknowledgement card (updated in place at milestones) when it was sent, and schedules the run.</summary>
     public async Task ScheduleAsync(string id, string? ackActivityId, CancellationToken cancellationToken)
     {
-        if (ackActivityId is not null) await RememberCardAsync(id, ackActivityId, cancellationToken);
-        await jobs.ScheduleOnceAsync<ResearchRunJob>(id, time.GetUtcNow(), new Dictionary<string, string> { [ResearchRunJob.IdKey] = id }, cancellationToken);
+        if (ackActivityId is not null)
+        {
+            await using var context = await db.CreateDbContextAsync(cancellationToken);
+            await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.AckActivityId, ackActivityId), cancellationToken);
+        }
+        await ScheduleRunAsync(id, cancellationToken);
     }
 
-    /// <summary>The acknowledgement card to update in place at milestones.</summary>
-    public async Task RememberCardAsync(string id, string? ackActivityId, CancellationToken cancellationToken)
-    {
-        await using var context = await db.CreateDbContextAsync(cancellationToken);
-        await context.Set<ResearchJob>().Where(j => j.Id == id).ExecuteUpdateAsync(x => x.SetProperty(j => j.AckActivityId, ackActivityId), cancellationToken);
-    }
+    /// <summary>Once per research: false (nothing done) while its run is scheduled or running.</summary>
+    private Task<bool> ScheduleRunAsync(string id, CancellationToken cancellationToken) =>
+        jobs.ScheduleOnceAsync<ResearchRunJob>(id, time.GetUtcNow(), new Dictionary<string, string> { [ResearchRunJob.IdKey] = id }, cancellationToken);
 
     /// <summary>Schedules again every live or half-delivered research (a no-op for those scheduled or running); returns how many.</summary>
     public async Task<int> ResumeStrandedAsync(CancellationToken cancellationToken)
@@ -97,8 +98,7 @@ public sealed class ResearchService(
             .Where(j => ResearchStatus.Live.Contains(j.Status) || j.Status == ResearchStatus.Delivering).Select(j => j.Id).ToListAsync(cancellationToken);
         var resumed = 0;
         foreach (var id in ids)
-            if (await jobs.ScheduleOnceAsync<ResearchRunJob>(id, time.GetUtcNow(), new Dictionary<string, string> { [ResearchRunJob.IdKey] = id }, cancellationToken))
-                resumed++;
+            if (await ScheduleRunAsync(id, cancellationToken)) resumed++;
         if (resumed > 0) logger.LogInformation("Research: {Count} stranded runs scheduled again", resumed);
         return resumed;
     }

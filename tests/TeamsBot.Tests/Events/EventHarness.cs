@@ -40,12 +40,7 @@ internal static class EventHarness
         Person(TestActivities.Invoke(serviceUrl, "adaptiveCard/action", new { action = new { type = "Action.Execute", verb, data = new { eventId } }, trigger },
             conversationId: ChatOf(objectId)), objectId, tenantId);
 
-    public static Activity Person(Activity a, string objectId, string tenantId) => a with
-    {
-        From = new ChannelAccount { Id = "29:" + objectId, AadObjectId = objectId, Name = "Person " + objectId[^4..] },
-        Conversation = a.Conversation! with { TenantId = tenantId },
-        ChannelData = new TeamsChannelData { Tenant = new TenantInfo { Id = tenantId } },
-    };
+    public static Activity Person(Activity a, string objectId, string tenantId) => TestActivities.Person(a, objectId, tenantId);
 
     public static string ChatOf(string objectId) => "a:chat-" + objectId;
 

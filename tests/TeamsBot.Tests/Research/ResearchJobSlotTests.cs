@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using TeamsBot.Agencies;
 using TeamsBot.Research;
 using TeamsBot.Storage;
 using TeamsBot.Storage.Jobs;
@@ -19,11 +18,7 @@ public sealed class ResearchJobSlotTests
     {
         await using var h = await BroadcastHarness.StartAsync(gsaUsers: 2);
         await using var api = await FakeResponses.StartAsync();
-        var settings = ResearchResponsesTests.Settings(h, "Compatible", api.BaseUrl);
-        settings["Model:ApiKey"] = "sk-test-research";
-        settings["Jobs:MaxConcurrency"] = "1";
-        await using var bot = await BotApp.StartAsync(settings);
-        await ResearchTests.OpenWindowAsync(bot.Services.GetRequiredService<IAgencyRegistry>(), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        await using var bot = await ResearchResponsesTests.StartBotAsync(h, api, ("Jobs:MaxConcurrency", "1"));
         // Several seconds of work at the provider (polls back off from 0.2 s), then the report.
         api.Script("queued", "in_progress", "in_progress", "in_progress", "in_progress", "in_progress", "in_progress", "in_progress", "completed");
         await bot.SendAsync(Person(TestActivities.Message(h.Connector.ServiceUrl, "research How should agencies keep AI chat records?", conversationId: ChatOf(UserId(1))), UserId(1), TenantA));

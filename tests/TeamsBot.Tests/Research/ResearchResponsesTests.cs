@@ -111,10 +111,18 @@ public sealed class ResearchResponsesTests : IAsyncLifetime
     {
         _h = await BroadcastHarness.StartAsync(gsaUsers: 3);
         _api = await FakeResponses.StartAsync();
-        var settings = Settings(_h, "Compatible", _api.BaseUrl);
+        _bot = await StartBotAsync(_h, _api);
+    }
+
+    /// <summary>A bot researching through <paramref name="api"/> with an API key, GSA's window open.</summary>
+    internal static async Task<BotApp> StartBotAsync(BroadcastHarness h, FakeResponses api, params (string Key, string Value)[] extra)
+    {
+        var settings = Settings(h, "Compatible", api.BaseUrl);
         settings["Model:ApiKey"] = "sk-test-research";
-        _bot = await BotApp.StartAsync(settings);
-        await ResearchTests.OpenWindowAsync(_bot.Services.GetRequiredService<IAgencyRegistry>(), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        foreach (var (key, value) in extra) settings[key] = value;
+        var bot = await BotApp.StartAsync(settings);
+        await ResearchTests.OpenWindowAsync(bot.Services.GetRequiredService<IAgencyRegistry>(), DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return bot;
     }
 
     /// <summary>The Responses provider over the approved documents' vector store, on the model endpoint of <paramref name="provider"/>.</summary>

@@ -50,11 +50,9 @@ internal sealed class DurableJobs(ISchedulerFactory schedulers, IEnumerable<Recu
         var key = OnceKey<TJob>(id);
         var job = JobBuilder.Create<TJob>().WithIdentity(key).RequestRecovery()
             .UsingJobData(new JobDataMap((data ?? new Dictionary<string, string>()).ToDictionary(kv => kv.Key, kv => (object?)kv.Value))).Build();
-        var trigger = TriggerBuilder.Create().WithIdentity(key.Name, key.Group).StartAt(at)
-            .WithSimpleSchedule(s => s.WithRepeatCount(0).WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
         try
         {
-            await scheduler.ScheduleJob(job, trigger, default, cancellationToken);
+            await scheduler.ScheduleJob(job, OnceTrigger(key, at), default, cancellationToken);
             return true;
         }
         catch (ObjectAlreadyExistsException)
@@ -95,6 +93,11 @@ internal sealed class DurableJobs(ISchedulerFactory schedulers, IEnumerable<Recu
 
     /// <summary>One-time jobs live in a group per job type: <c>once:CampaignSendJob</c>.</summary>
     private static JobKey OnceKey<TJob>(string id) => new(id, $"once:{typeof(TJob).Name}");
+
+    /// <summary>A one-time job's trigger: named like its job, fires once at <paramref name="at"/> (at once if that passed while no replica ran).</summary>
+    internal static ITrigger OnceTrigger(JobKey job, DateTimeOffset at) =>
+        TriggerBuilder.Create().WithIdentity(job.Name, job.Group).ForJob(job).StartAt(at)
+            .WithSimpleSchedule(s => s.WithRepeatCount(0).WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow)).Build();
 }
 
 public static class JobRunExtensions
@@ -104,7 +107,5 @@ public static class JobRunExtensions
     /// gives its thread back instead of holding it (Quartz keeps a trigger rescheduled during its own run).
     /// </summary>
     public static async Task RunAgainAsync(this IJobExecutionContext context, TimeSpan delay, CancellationToken cancellationToken) =>
-        await context.Scheduler.RescheduleJob(context.Trigger.Key, TriggerBuilder.Create().WithIdentity(context.Trigger.Key).ForJob(context.JobDetail.Key)
-            .StartAt(DateTimeOffset.UtcNow + delay).WithSimpleSchedule(s => s.WithRepeatCount(0).WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build(), cancellationToken);
+        await context.Scheduler.RescheduleJob(context.Trigger.Key, DurableJobs.OnceTrigger(context.JobDetail.Key, DateTimeOffset.UtcNow + delay), cancellationToken);
 }
